@@ -1,0 +1,1 @@
+"""Behaviour rules of patients, facilities and family doctors, vectorised over patients."""

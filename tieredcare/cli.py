@@ -1,0 +1,140 @@
+"""The ``tieredcare`` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tieredcare.config import ConfigError, LoadedScenario, load_scenario
+from tieredcare.world.network import GraphError
+
+app = typer.Typer(
+    help="Agent-based simulation of China's tiered care system (分级诊疗) and family-doctor "
+    "contracts (家庭医生签约).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+BAD_INPUT = 2
+"""Exit code for input that is rejected before anything runs."""
+
+HEADLINE = (
+    ("county_retention", "County retention 县域内就诊率", "{:.1%}"),
+    ("inpatient_county_retention", "Inpatient county retention", "{:.1%}"),
+    ("primary_share", "Primary-care share 基层就诊率", "{:.1%}"),
+    ("visits_per_capita", "Visits per capita per year", "{:.2f}"),
+    ("admissions_per_100", "Admissions per 100 per year", "{:.1f}"),
+    ("contract_coverage", "Family-doctor coverage 签约率", "{:.1%}"),
+    ("contract_coverage_elderly", "  … residents 65+", "{:.1%}"),
+    ("contract_coverage_chronic", "  … chronic patients", "{:.1%}"),
+    ("bypass_rate", "Hospital use without referral", "{:.1%}"),
+    ("referrals_up", "Upward referrals per 1,000/yr", "{:.0f}"),
+    ("oop_per_episode", "Out-of-pocket per episode (CNY)", "{:.0f}"),
+    ("unmet_need", "Unmet need", "{:.2%}"),
+)
+
+
+@contextmanager
+def rejected_input() -> Iterator[None]:
+    """Turn bad input into a clear message and exit code 2, never a traceback."""
+    try:
+        yield
+    except (ConfigError, GraphError) as exc:
+        err.print("[bold red]Invalid input:[/]")
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(BAD_INPUT) from None
+
+
+def _load(scenario: Path, overrides: list[str] | None) -> LoadedScenario:
+    return load_scenario(scenario, overrides or [])
+
+
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a scenario value: dotted.key=value (repeatable)."),
+]
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    overrides: Overrides = None,
+) -> None:
+    """Check a scenario file (and its extends chain) without running it."""
+    with rejected_input():
+        loaded = _load(scenario, overrides)
+        if loaded.scenario.world.graphml:
+            from tieredcare.world.network import load_graphml
+
+            load_graphml(loaded.resolve(loaded.scenario.world.graphml))
+    out.print(f"[green]OK[/] {scenario}: scenario '{loaded.scenario.name}' is valid.")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/<scenario name>).")] = None,
+    overrides: Overrides = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Run one scenario and write its results folder."""
+    from tieredcare.results import write_run
+    from tieredcare.run import simulate
+
+    items = list(overrides or [])
+    if seed is not None:
+        items.append(f"seed={seed}")
+    with rejected_input():
+        loaded = _load(scenario, items)
+        sc = loaded.scenario
+        target = out_dir or Path("results") / sc.name
+        days = sc.simulation.warmup_days + sc.simulation.horizon_days
+        with _progress(f"{sc.name} (seed {sc.seed})", days, quiet) as advance:
+            output = simulate(sc, base_dir=loaded.base_dir, progress=advance)
+    write_run(output, target, source=str(scenario), overrides=items, command=sys.argv)
+    _print_summary(output.summary, f"{sc.name}, seed {sc.seed}, {sc.population.residents:,} "
+                   f"residents, {sc.simulation.horizon_days} days")
+    out.print(f"Simulated in {output.wall_seconds:.1f} s. Results: [bold]{target}[/]")
+
+
+@contextmanager
+def _progress(label: str, total: int, quiet: bool) -> Iterator[Callable[[int], None]]:
+    if quiet:
+        yield lambda done: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("days"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _print_summary(summary: dict[str, float], title: str) -> None:
+    table = Table(title=title, show_header=True)
+    table.add_column("Indicator")
+    table.add_column("Value", justify="right")
+    for name, label, fmt in HEADLINE:
+        value = summary.get(name, float("nan"))
+        table.add_row(label, "–" if value != value else fmt.format(value))
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,576 @@
+"""The scenario schema: every parameter of a run, with its unit, default, range and source.
+
+A scenario YAML file is validated against :class:`Scenario`. Each field is declared with
+:func:`param`, which records the unit and the source of its default next to the range, so
+the README's parameter table and the error messages are generated from one place.
+Defaults marked "assumption" have no published source and should be varied in sweeps.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tieredcare.tiers import EPISODE_TYPES, SERVICE_LINES
+
+ASSUMPTION = "assumption"
+
+
+def param(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
+    """Declare a scenario field with its unit and the source of its default.
+
+    Args:
+        default: Default value (or a zero-argument factory if it is callable).
+        unit: Unit of the value, e.g. ``"CNY"``, ``"days"``, ``"share 0–1"``.
+        source: Where the default comes from, or ``"assumption"``.
+        description: What the field means in the model.
+        **constraints: Pydantic range constraints (``ge``, ``le``, ``gt``, ...).
+
+    Returns:
+        A pydantic ``FieldInfo``.
+    """
+    extra = {"unit": unit, "source": source}
+    if callable(default):
+        return Field(default_factory=default, description=description, json_schema_extra=extra,
+                     **constraints)
+    return Field(default, description=description, json_schema_extra=extra, **constraints)
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are re-validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# ----------------------------------------------------------------------------- simulation
+
+
+class Simulation(Section):
+    """Length of a run."""
+
+    warmup_days: int = param(90, "days", ASSUMPTION,
+                             "Days simulated before reporting starts, so queues, beds and "
+                             "contracts settle.", ge=0, le=3650)
+    horizon_days: int = param(365, "days", ASSUMPTION,
+                              "Days reported after the warm-up.", ge=1, le=3650)
+
+
+# ----------------------------------------------------------------------------- world
+
+
+class MinutesRange(Section):
+    """A range of travel times, drawn uniformly per edge."""
+
+    low: float = Field(ge=0.0, le=1440.0, description="Shortest travel time [minutes].")
+    high: float = Field(ge=0.0, le=1440.0, description="Longest travel time [minutes].")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MinutesRange:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+
+class TierFacilities(Section):
+    """Capacity, quality and capability of one tier's facilities in the synthetic county."""
+
+    outpatient_slots_per_1000: float = param(
+        0.0, "visits/day per 1,000 catchment residents", ASSUMPTION,
+        "Daily outpatient slots per 1,000 residents of the catchment (village for a clinic, "
+        "township for a centre, whole county for county and city tiers).", ge=0.0, le=1000.0)
+    beds_per_1000: float = param(0.0, "beds per 1,000 catchment residents", ASSUMPTION,
+                                 "Inpatient beds per 1,000 catchment residents.", ge=0.0, le=100.0)
+    quality: float = param(0.5, "index 0–1", ASSUMPTION,
+                           "Perceived quality of care, as patients weigh it.", ge=0.0, le=1.0)
+    capability: int = param(1, "highest severity 1–4", ASSUMPTION,
+                            "Highest episode severity the facility can treat.", ge=0, le=4)
+    services: list[str] = param(lambda: ["general"], "service lines", ASSUMPTION,
+                                "Service lines the facility offers.")
+
+    @model_validator(mode="after")
+    def _known_services(self) -> TierFacilities:
+        _check_lines(self.services)
+        return self
+
+
+def _check_lines(lines: list[str]) -> None:
+    unknown = [s for s in lines if s not in SERVICE_LINES]
+    if unknown:
+        raise ValueError(f"unknown service line(s) {unknown}; allowed: {list(SERVICE_LINES)}")
+
+
+_ALL_LINES = list(SERVICE_LINES)
+_COUNTY_LINES = ["general", "paediatrics", "ophthalmology", "dentistry", "rehabilitation",
+                 "trauma", "critical_maternal", "chest_pain"]
+
+
+class Facilities(Section):
+    """Per-tier facility defaults of the synthetic county.
+
+    Capacities are sized per 1,000 residents so a smaller test county keeps the same
+    load. Sizing assumes ~6 visits and ~0.18 admissions per resident-year (targets.md).
+    """
+
+    village: TierFacilities = Field(default_factory=lambda: TierFacilities(
+        outpatient_slots_per_1000=8.0, beds_per_1000=0.0, quality=0.25, capability=1,
+        services=["general"]))
+    township: TierFacilities = Field(default_factory=lambda: TierFacilities(
+        outpatient_slots_per_1000=8.0, beds_per_1000=1.3, quality=0.40, capability=2,
+        services=["general", "paediatrics", "dentistry", "rehabilitation"]))
+    county: TierFacilities = Field(default_factory=lambda: TierFacilities(
+        outpatient_slots_per_1000=8.0, beds_per_1000=2.6, quality=0.70, capability=3,
+        services=_COUNTY_LINES))
+    city: TierFacilities = Field(default_factory=lambda: TierFacilities(
+        outpatient_slots_per_1000=3.0, beds_per_1000=1.6, quality=0.90, capability=4,
+        services=_ALL_LINES))
+    province: TierFacilities = Field(default_factory=lambda: TierFacilities(
+        outpatient_slots_per_1000=1.0, beds_per_1000=0.5, quality=1.0, capability=4,
+        services=_ALL_LINES))
+
+
+class World(Section):
+    """The county map: synthetic (seeded, parametric) or loaded from GraphML."""
+
+    graphml: str | None = param(None, "file path", "-",
+                                "GraphML file of a real county (relative to the scenario file); "
+                                "when set, the synthetic-map fields below are ignored.")
+    map_seed: int = param(1, "integer", "-",
+                          "Seed of the synthetic map, kept apart from the run seed so "
+                          "replicates share one county.", ge=0)
+    townships: int = param(15, "count", "typical rural county (issue spec)",
+                           "Township health centres in the synthetic county.", ge=1, le=200)
+    villages_per_township: int = param(14, "count", ASSUMPTION,
+                                       "Villages (each with a clinic) per township.", ge=1, le=200)
+    village_township_minutes: MinutesRange = param(
+        lambda: MinutesRange(low=10, high=45), "minutes", ASSUMPTION,
+        "Travel time between a village and its township centre.")
+    township_county_minutes: MinutesRange = param(
+        lambda: MinutesRange(low=20, high=75), "minutes", ASSUMPTION,
+        "Travel time between a township centre and the county seat.")
+    county_city_minutes: float = param(90.0, "minutes", ASSUMPTION,
+                                       "Travel time from the county seat to the city hospital(s).",
+                                       ge=0.0, le=1440.0)
+    city_hospitals: int = param(1, "count", "-", "City hospitals outside the county.", ge=1, le=10)
+    provincial_hospital: bool = param(False, "yes/no", "-",
+                                      "Add a provincial hospital beyond the city.")
+    city_province_minutes: float = param(120.0, "minutes", ASSUMPTION,
+                                         "Travel time from the city to the provincial hospital.",
+                                         ge=0.0, le=1440.0)
+    tcm_share: float = param(0.3, "share 0–1", ASSUMPTION,
+                             "Share of county-tier capacity in the TCM hospital (the rest is the "
+                             "people's hospital).", ge=0.0, le=0.9)
+    candidate_townships: int = param(2, "count", ASSUMPTION,
+                                     "Nearest township centres a patient considers.", ge=1, le=10)
+    facilities: Facilities = Field(default_factory=Facilities)
+
+
+# ----------------------------------------------------------------------------- population
+
+
+class ByAge(Section):
+    """A value for each age group: 0–14, 15–64, 65+."""
+
+    child: float = Field(ge=0.0)
+    adult: float = Field(ge=0.0)
+    elderly: float = Field(ge=0.0)
+
+    def as_list(self) -> list[float]:
+        """Values in age-group order (child, adult, elderly)."""
+        return [self.child, self.adult, self.elderly]
+
+
+class ShareByAge(ByAge):
+    """A share 0–1 for each age group."""
+
+    child: float = Field(ge=0.0, le=1.0)
+    adult: float = Field(ge=0.0, le=1.0)
+    elderly: float = Field(ge=0.0, le=1.0)
+
+
+class Population(Section):
+    """Residents of the county, synthesised as arrays."""
+
+    residents: int = param(400_000, "persons", "issue spec: a rural county of ~400,000",
+                           "Residents of the county.", ge=100, le=20_000_000)
+    age_shares: ShareByAge = param(
+        lambda: ShareByAge(child=0.18, adult=0.64, elderly=0.18), "share 0–1",
+        "2020 census: 0–14 17.95 %, rural 65+ 17.7 %",
+        "Share of residents in each age group; must sum to 1.")
+    hypertension_prevalence: ShareByAge = param(
+        lambda: ShareByAge(child=0.0, adult=0.20, elderly=0.55), "share 0–1",
+        "China Hypertension Survey 2012–15 (23.2 % of adults; ~55 % at 65+)",
+        "Share of each age group living with hypertension.")
+    diabetes_prevalence: ShareByAge = param(
+        lambda: ShareByAge(child=0.0, adult=0.09, elderly=0.20), "share 0–1",
+        "Li et al. BMJ 2020 (12.8 % of adults), lower in rural areas: assumption",
+        "Share of each age group living with diabetes.")
+    employee_scheme_share: float = param(
+        0.12, "share 0–1", ASSUMPTION,
+        "Share insured by urban employee insurance; the rest by urban-rural resident insurance.",
+        ge=0.0, le=1.0)
+    income_shares: list[float] = param(
+        lambda: [0.4, 0.4, 0.2], "share 0–1", "NBS rural income quintiles grouped 2/2/1",
+        "Shares of the low, middle and high income groups; must sum to 1.",
+        min_length=3, max_length=3)
+    annual_income: list[float] = param(
+        lambda: [9_300.0, 22_200.0, 50_100.0], "CNY per person-year",
+        "NBS 2023 rural per-capita disposable income by quintile, grouped 2/2/1",
+        "Disposable income of the low, middle and high income groups.",
+        min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _sums(self) -> Population:
+        _check_sum("age_shares", self.age_shares.as_list())
+        _check_sum("income_shares", self.income_shares)
+        if min(self.income_shares) < 0 or min(self.annual_income) <= 0:
+            raise ValueError("income_shares must be >= 0 and annual_income > 0")
+        return self
+
+
+def _check_sum(name: str, values: list[float], total: float = 1.0) -> None:
+    if abs(sum(values) - total) > 1e-6:
+        raise ValueError(f"{name} must sum to {total}, got {sum(values):.6g}")
+
+
+# ----------------------------------------------------------------------------- episodes
+
+
+class LineMix(Section):
+    """Share of an episode type's onsets in each service line (must sum to 1)."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+
+    @model_validator(mode="after")
+    def _valid(self) -> LineMix:
+        shares = dict(self.model_extra or {})
+        _check_lines(list(shares))
+        for line, share in shares.items():
+            if not isinstance(share, int | float) or not 0.0 <= share <= 1.0:
+                raise ValueError(f"share of {line!r} must be a number in [0, 1], got {share!r}")
+        _check_sum("service-line shares", list(shares.values()))
+        return self
+
+    def shares(self) -> dict[str, float]:
+        """Service line → share."""
+        return {k: float(v) for k, v in (self.model_extra or {}).items()}
+
+
+def _mix(**shares: float) -> LineMix:
+    return LineMix(**shares)
+
+
+class Episodes(Section):
+    """Onset rates of illness episodes, by type, age group and chronic status."""
+
+    minor_acute_rate: ByAge = param(
+        lambda: ByAge(child=4.6, adult=3.2, elderly=3.5), "episodes per person-year",
+        "calibrated to ~6 visits per capita (NHC bulletins)",
+        "Onsets of minor acute illness (severity 1).")
+    chronic_follow_up_rate: float = param(
+        6.0, "visits per chronic patient-year", "assumption (bi-monthly refills and checks)",
+        "Follow-up contacts of residents with hypertension or diabetes (severity 1).",
+        ge=0.0, le=52.0)
+    moderate_rate: ByAge = param(
+        lambda: ByAge(child=0.45, adult=0.40, elderly=0.75), "episodes per person-year", ASSUMPTION,
+        "Onsets of moderate illness (severity 2, outpatient or short admission).")
+    serious_rate: ByAge = param(
+        lambda: ByAge(child=0.04, adult=0.06, elderly=0.17), "episodes per person-year",
+        "calibrated to ~18 admissions per 100 (NHC bulletins)",
+        "Onsets of serious illness needing admission (severity 3).")
+    complex_rate: ByAge = param(
+        lambda: ByAge(child=0.004, adult=0.008, elderly=0.03), "episodes per person-year",
+        ASSUMPTION, "Onsets of complex or critical illness (severity 4).")
+    chronic_multiplier: float = param(
+        1.5, "ratio", ASSUMPTION,
+        "Multiplier on moderate, serious and complex onset rates for chronic patients.",
+        ge=0.0, le=10.0)
+    moderate_admission_share: float = param(
+        0.12, "share 0–1", "calibrated to ~18 admissions per 100",
+        "Share of moderate episodes that need a short admission rather than a visit.",
+        ge=0.0, le=1.0)
+    service_lines: dict[str, LineMix] = param(
+        lambda: {
+            "minor_acute": _mix(general=0.85, dentistry=0.07, ophthalmology=0.05,
+                                mental_health=0.03),
+            "chronic_follow_up": _mix(general=0.93, mental_health=0.05, rehabilitation=0.02),
+            "moderate": _mix(general=0.72, rehabilitation=0.05, ophthalmology=0.05,
+                             dentistry=0.05, mental_health=0.05, trauma=0.08),
+            "serious": _mix(general=0.60, stroke=0.10, chest_pain=0.08, trauma=0.11,
+                            critical_maternal=0.05, mental_health=0.03, rehabilitation=0.03),
+            "complex": _mix(general=0.48, stroke=0.16, chest_pain=0.15, trauma=0.10,
+                            critical_maternal=0.04, critical_neonatal=0.07),
+        },
+        "share 0–1", ASSUMPTION,
+        "For each episode type, the share of onsets in each service line. Children's "
+        "general episodes of severity 2+ are seen in paediatrics.")
+
+    @model_validator(mode="after")
+    def _all_types(self) -> Episodes:
+        missing = [t for t in EPISODE_TYPES if t not in self.service_lines]
+        unknown = [t for t in self.service_lines if t not in EPISODE_TYPES]
+        if missing or unknown:
+            raise ValueError(f"service_lines needs exactly the episode types {list(EPISODE_TYPES)}"
+                             f" (missing {missing}, unknown {unknown})")
+        return self
+
+    def rates(self) -> list[list[float]]:
+        """Onset rate per person-year by [episode type][age group], chronic follow-up aside."""
+        return [self.minor_acute_rate.as_list(), [0.0, 0.0, 0.0], self.moderate_rate.as_list(),
+                self.serious_rate.as_list(), self.complex_rate.as_list()]
+
+
+# ----------------------------------------------------------------------------- costs
+
+
+class ByTier(Section):
+    """A value for each tier."""
+
+    village: float = Field(ge=0.0)
+    township: float = Field(ge=0.0)
+    county: float = Field(ge=0.0)
+    city: float = Field(ge=0.0)
+    province: float = Field(ge=0.0)
+
+    def as_list(self) -> list[float]:
+        """Values in tier order."""
+        return [self.village, self.township, self.county, self.city, self.province]
+
+
+class Costs(Section):
+    """Full (pre-reimbursement) cost of care and length of stay, by tier."""
+
+    outpatient_visit: ByTier = param(
+        lambda: ByTier(village=30, township=80, county=202.8, city=317.8, province=360),
+        "CNY per visit", "NHC Jan–Oct 2018 (county 202.8, city 317.8); village, township, "
+        "province: assumption", "Full cost of one outpatient visit.")
+    admission: ByTier = param(
+        lambda: ByTier(village=0, township=1_500, county=6_015, city=13_306, province=16_000),
+        "CNY per admission", "NHC Jan–Oct 2018 (county 6,015, city 13,306); township: BMJ "
+        "Open 2019 range; province: assumption", "Full cost of an average admission.")
+    severity_cost_factor: list[float] = param(
+        lambda: [0.6, 1.0, 2.0], "ratio", ASSUMPTION,
+        "Cost of a severity 2, 3 and 4 admission relative to the tier's average admission.",
+        min_length=3, max_length=3)
+    length_of_stay: ByTier = param(
+        lambda: ByTier(village=0, township=6.6, county=8.0, city=10.0, province=11.0),
+        "days", "NHC 2022 bulletin (THC 6.6 d; hospitals ~9 d); split by tier: assumption",
+        "Mean length of stay of a severity-3 admission at each tier.")
+    severity_stay_factor: list[float] = param(
+        lambda: [0.6, 1.0, 1.5], "ratio", ASSUMPTION,
+        "Length of stay of severity 2, 3 and 4 relative to severity 3.",
+        min_length=3, max_length=3)
+    catastrophic_threshold: float = param(
+        0.10, "share of annual income", "SDG 3.8.2 (10 % threshold)",
+        "An episode whose out-of-pocket cost reaches this share of the patient's annual "
+        "income counts as catastrophic.", gt=0.0, le=1.0)
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+
+class Choice(Section):
+    """Weights of the multinomial-logit facility choice (DESIGN §4)."""
+
+    cost: float = param(0.6, "utility per unit of cost term", "calibrated to WTP ~86–103 CNY to "
+                        "cut travel below 30 min (Jia et al. 2020)",
+                        "Weight of out-of-pocket cost. The cost term is ln(1 + OOP / daily "
+                        "income) (``cost_form: log``) or OOP / daily income (``linear``).",
+                        ge=0.0, le=50.0)
+    cost_form: Literal["log", "linear"] = param(
+        "log", "log | linear", ASSUMPTION,
+        "How cost enters utility. ``log`` is near-linear for small bills and less steep for "
+        "large ones, so one weight fits both ~100 CNY trade-offs against travel and the "
+        "hospital bills patients accept for serious illness.")
+    travel: float = param(1.3, "utility per hour", "Yu et al. BMJ Open 2021 (travel ≤ 1 h, β 1.3)",
+                          "Weight of one-way travel time.", ge=0.0, le=50.0)
+    wait: float = param(0.6, "utility per day", ASSUMPTION,
+                        "Weight of the expected wait seen in yesterday's queue.", ge=0.0, le=50.0)
+    quality: list[float] = param(
+        lambda: [6.0, 9.0, 9.0, 12.0], "utility per quality unit", "DCEs: quality weighs more "
+        "with severity (targets.md); magnitudes calibrated to primary share 50–56 % and county "
+        "retention 80–90 %",
+        "Weight of facility quality for severity 1, 2, 3 and 4.", min_length=4, max_length=4)
+    capable: float = param(4.0, "utility", "Yu et al. 2021: treatment effect dominates (β 4.5)",
+                           "Bonus for a facility that can treat the severity and service line.",
+                           ge=0.0, le=50.0)
+    contract: float = param(1.0, "utility", "BMC HSR 2019: trust in village doctor OR 7.3",
+                            "Bonus for the facility of the patient's own family doctor.",
+                            ge=0.0, le=50.0)
+    referred: float = param(1.5, "utility", ASSUMPTION,
+                            "Bonus for the facility the patient holds a referral to.",
+                            ge=0.0, le=50.0)
+
+
+class Service(Section):
+    """Queues, balking and unmet need."""
+
+    max_wait_days: list[int] = param(
+        lambda: [3, 10], "days", ASSUMPTION,
+        "Longest wait (outpatient, inpatient) before a patient leaves the queue.",
+        min_length=2, max_length=2)
+    forgo_probability: list[float] = param(
+        lambda: [0.5, 0.3, 0.1, 0.0], "probability", ASSUMPTION,
+        "Chance that a patient who leaves a queue forgoes care, by severity 1–4.",
+        min_length=4, max_length=4)
+    max_attempts: int = param(4, "facility choices", ASSUMPTION,
+                              "Facilities tried per episode before it is recorded as unmet need.",
+                              ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Service:
+        if min(self.max_wait_days) < 0 or not all(0 <= p <= 1 for p in self.forgo_probability):
+            raise ValueError("max_wait_days must be >= 0 and forgo_probability in [0, 1]")
+        return self
+
+
+# ----------------------------------------------------------------------------- policy
+
+
+_SCHEDULE = ("targets.md: ratios fall and deductibles rise with tier (Shanghai suburban "
+             "scheme); exact values: assumption")
+
+
+class TierRule(Section):
+    """Reimbursement at one tier."""
+
+    ratio: float = Field(ge=0.0, le=1.0, description="Share of cost above the deductible the "
+                         "insurer pays [share 0–1].", json_schema_extra={"source": _SCHEDULE})
+    deductible: float = Field(0.0, ge=0.0, le=1_000_000.0,
+                              description="Paid by the patient before reimbursement starts "
+                              "[CNY per visit or admission].",
+                              json_schema_extra={"source": _SCHEDULE})
+
+
+class OutpatientRules(Section):
+    """Outpatient reimbursement of the urban-rural resident scheme (门诊统筹)."""
+
+    village: TierRule = Field(default_factory=lambda: TierRule(ratio=0.65))
+    township: TierRule = Field(default_factory=lambda: TierRule(ratio=0.60))
+    county: TierRule = Field(default_factory=lambda: TierRule(ratio=0.45))
+    city: TierRule = Field(default_factory=lambda: TierRule(ratio=0.30))
+    province: TierRule = Field(default_factory=lambda: TierRule(ratio=0.25))
+    annual_cap: float = param(500.0, "CNY per person-year", ASSUMPTION,
+                              "Most the outpatient pool pays for one resident in a year.",
+                              ge=0.0, le=10_000_000.0)
+
+
+class InpatientRules(Section):
+    """Inpatient reimbursement of the urban-rural resident scheme."""
+
+    township: TierRule = Field(default_factory=lambda: TierRule(ratio=0.85, deductible=200))
+    county: TierRule = Field(default_factory=lambda: TierRule(ratio=0.75, deductible=500))
+    city: TierRule = Field(default_factory=lambda: TierRule(ratio=0.55, deductible=1_000))
+    province: TierRule = Field(default_factory=lambda: TierRule(ratio=0.50, deductible=1_500))
+    annual_cap: float = param(200_000.0, "CNY per person-year", ASSUMPTION,
+                              "Most the inpatient pool pays for one resident in a year (封顶线).",
+                              ge=0.0, le=100_000_000.0)
+
+
+class Reimbursement(Section):
+    """Reimbursement rules by care type and tier (差别化报销).
+
+    Defaults follow targets.md: ratios fall and deductibles rise with tier (a documented
+    Shanghai suburban scheme paid inpatients 80/75/50 %); the deductibles
+    200/500/1,000/1,500 CNY are the documented assumption there.
+    """
+
+    inpatient: InpatientRules = Field(default_factory=InpatientRules)
+    outpatient: OutpatientRules = Field(default_factory=OutpatientRules)
+    employee_ratio_uplift: float = param(
+        0.10, "ratio points", ASSUMPTION,
+        "Extra ratio the urban employee scheme pays over the resident scheme (capped at 0.95).",
+        ge=0.0, le=1.0)
+
+
+class FamilyDoctor(Section):
+    """Family-doctor teams at township centres and their contracts (家庭医生签约)."""
+
+    teams_per_township: int = param(4, "teams", ASSUMPTION,
+                                    "Family-doctor teams at each township centre.", ge=0, le=200)
+    team_capacity: int = param(2_600, "residents per team", "guideline of ~2,000–2,500 residents "
+                               "per GP team; assumption", "Most residents one team may sign.",
+                               ge=0, le=100_000)
+    signup_probability: dict[str, float] = param(
+        lambda: {"elderly": 0.60, "chronic": 0.55, "other": 0.20}, "probability",
+        "targets.md: 30–70 % of key groups, 20–45 % overall",
+        "Chance that a resident signs at the start, by group (elderly = 65+, chronic = "
+        "hypertension or diabetes; a resident in both takes the higher).")
+    village_doctors_in_team: bool = param(
+        True, "yes/no", "rural teams include village doctors (乡村医生参与签约服务)",
+        "Village doctors belong to the team: a contracted patient's first contact is the "
+        "home village clinic when it can treat the episode, else the township centre.")
+    adherence: float = param(0.558, "share 0–1", "Feng et al. Front Med 2024 (55.8 %)",
+                             "Share of contracted patients who see their family doctor first.",
+                             ge=0.0, le=1.0)
+    renewal_probability: float = param(0.713, "probability", "Wang et al. JGIM 2021 (71.3 %)",
+                                       "Chance a contracted resident renews at neutral "
+                                       "satisfaction.", ge=0.0, le=1.0)
+    renewal_satisfaction_effect: float = param(
+        0.20, "probability per unit satisfaction", ASSUMPTION,
+        "Change in renewal chance per unit of satisfaction (−1 all contacts bad … +1 all good).",
+        ge=0.0, le=1.0)
+    renewal_day_of_year: int = param(180, "day of year 0–364", ASSUMPTION,
+                                     "Day of each year when contracts are renewed or lapse.",
+                                     ge=0, le=364)
+    signup_at_visit: float = param(0.03, "probability", ASSUMPTION,
+                                   "Chance an unsigned resident signs when visiting their township "
+                                   "centre.", ge=0.0, le=1.0)
+    satisfactory_wait_days: int = param(1, "days", ASSUMPTION,
+                                        "Longest wait at the family doctor still counted as a good "
+                                        "contact.", ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _groups(self) -> FamilyDoctor:
+        groups = {"elderly", "chronic", "other"}
+        if set(self.signup_probability) != groups:
+            raise ValueError(f"signup_probability needs exactly the groups {sorted(groups)}")
+        if not all(0.0 <= p <= 1.0 for p in self.signup_probability.values()):
+            raise ValueError("signup_probability values must be in [0, 1]")
+        return self
+
+
+class Referral(Section):
+    """Referral between tiers (转诊)."""
+
+    down_referral_probability: float = param(
+        0.10, "probability", ASSUMPTION,
+        "Chance a discharged county/city inpatient (severity 3+) continues recovery at the "
+        "home township centre (下转).", ge=0.0, le=1.0)
+    recovery_stay_days: float = param(7.0, "days", ASSUMPTION,
+                                      "Length of the recovery stay after a downward referral.",
+                                      ge=0.0, le=90.0)
+
+
+class Policy(Section):
+    """The policy levers of the reform documents."""
+
+    reimbursement: Reimbursement = Field(default_factory=Reimbursement)
+    family_doctor: FamilyDoctor = Field(default_factory=FamilyDoctor)
+    referral: Referral = Field(default_factory=Referral)
+
+
+# ----------------------------------------------------------------------------- scenario
+
+
+class Scenario(Section):
+    """One scenario: a county, its residents, their behaviour and the policy in force."""
+
+    name: str = param("baseline", "text", "-", "Short name used in outputs and charts.",
+                      min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = param("", "text", "-", "One line saying what the scenario changes.")
+    seed: int = param(20_240_601, "integer", "-",
+                      "Root seed of the run; every random stream is derived from it.",
+                      ge=0, le=2**63 - 1)
+    simulation: Simulation = Field(default_factory=Simulation)
+    world: World = Field(default_factory=World)
+    population: Population = Field(default_factory=Population)
+    episodes: Episodes = Field(default_factory=Episodes)
+    costs: Costs = Field(default_factory=Costs)
+    choice: Choice = Field(default_factory=Choice)
+    service: Service = Field(default_factory=Service)
+    policy: Policy = Field(default_factory=Policy)

@@ -1,0 +1,130 @@
+"""README tables generated from the code: every scenario field and every indicator.
+
+``python -m tieredcare.docs --write README.md`` rewrites the parts of README.md between
+the ``<!-- parameters -->`` and ``<!-- indicators -->`` markers; a test checks they are
+current, so the README never drifts from the schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from tieredcare.config.schema import LineMix, Scenario
+from tieredcare.metrics import INDICATORS
+from tieredcare.tiers import TIERS
+
+_UNIT_IN_DESCRIPTION = re.compile(r"\s*\[([^\]]+)\]\.?$")
+
+
+def _bounds(field: FieldInfo) -> str:
+    low = high = None
+    for item in field.metadata:
+        for attr, side in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+            value = getattr(item, attr, None)
+            if value is not None:
+                if side in "≥>":
+                    low = f"{side} {value:g}" if isinstance(value, float) else f"{side} {value}"
+                else:
+                    high = f"{side} {value:g}" if isinstance(value, float) else f"{side} {value}"
+    return ", ".join(b for b in (low, high) if b)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, LineMix):
+        return ", ".join(f"{k} {v:g}" for k, v in value.shares().items())
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, BaseModel):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.model_dump().items()) + "}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return "null" if value is None else str(value)
+
+
+def parameter_rows(model: BaseModel | None = None, prefix: str = "") -> list[dict[str, str]]:
+    """One row per leaf field of the scenario: key, default, unit, range, source, meaning."""
+    model = model if model is not None else Scenario()
+    rows: list[dict[str, str]] = []
+    for name, field in type(model).model_fields.items():
+        key = f"{prefix}{name}"
+        value = getattr(model, name)
+        if isinstance(value, BaseModel) and not isinstance(value, LineMix) and \
+                _is_section(value):
+            rows += parameter_rows(value, f"{key}.")
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        description = field.description or ""
+        unit = str(extra.get("unit", ""))
+        found = _UNIT_IN_DESCRIPTION.search(description)
+        if found:
+            unit = unit or found.group(1)
+            description = description[: found.start()] + "."
+        rows.append({"key": key, "default": _show(value), "unit": unit,
+                     "range": _bounds(field), "source": str(extra.get("source", "")),
+                     "meaning": description})
+    return rows
+
+
+def _is_section(value: BaseModel) -> bool:
+    """Sections are expanded field by field; small value groups (a tier rule) stay whole."""
+    return any(isinstance(f.json_schema_extra, dict) or isinstance(
+        getattr(value, n), BaseModel) for n, f in type(value).model_fields.items()) or \
+        set(type(value).model_fields) in ({"ratio", "deductible"},)
+
+
+def parameters_markdown() -> str:
+    """The scenario reference as a Markdown table."""
+    lines = ["| key | default | unit | range | source | meaning |", "|---|---|---|---|---|---|"]
+    for r in parameter_rows():
+        cells = [f"`{r['key']}`", r["default"], r["unit"], r["range"], r["source"], r["meaning"]]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def indicators_markdown() -> str:
+    """Every indicator with its unit and definition, as a Markdown table."""
+    lines = ["| indicator | unit | definition |", "|---|---|---|"]
+    for ind in INDICATORS.values():
+        lines.append(f"| `{ind.name}` | {ind.unit} | {ind.definition} |")
+    tiers = "/".join(TIERS)
+    lines.append(f"| `p90_wait_<tier>` ({tiers}) | days | 90th percentile of days from joining "
+                 "the queue to being seen or admitted, over contacts at the tier. |")
+    return "\n".join(lines)
+
+
+SECTIONS = {"parameters": parameters_markdown, "indicators": indicators_markdown}
+
+
+def update(text: str) -> str:
+    """README text with every generated section replaced by its current content."""
+    for name, render in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README has no '<!-- {name}:start/end -->' markers")
+        text = pattern.sub(lambda m, r=render: m.group(1) + r() + "\n" + m.group(2), text)
+    return text
+
+
+def main() -> None:
+    """Print the tables, or rewrite them in a README with --write."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, help="README file to update in place")
+    args = parser.parse_args()
+    if args.write:
+        args.write.write_text(update(args.write.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(parameters_markdown())
+        print()
+        print(indicators_markdown())
+
+
+if __name__ == "__main__":
+    main()

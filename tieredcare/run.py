@@ -1,0 +1,155 @@
+"""Run one scenario and turn the model's counters into result tables."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tieredcare.config.schema import Scenario
+from tieredcare.metrics import daily_table, summary
+from tieredcare.model import TieredCareModel
+from tieredcare.tiers import TIERS
+from tieredcare.world.network import CountyMap
+
+
+@dataclass
+class RunOutput:
+    """Everything a run reports.
+
+    Attributes:
+        scenario: The scenario that was run (its ``seed`` is the run's seed).
+        timeseries: One row per reported day, one column per indicator.
+        facilities: One row per facility: volumes, utilisation and waits over the horizon.
+        flows: Treated episodes by home township and facility over the horizon.
+        summary: Every indicator over the horizon.
+        episodes: Episode accounting over the whole run (warm-up included).
+        wall_seconds: Time spent simulating.
+    """
+
+    scenario: Scenario
+    timeseries: pd.DataFrame
+    facilities: pd.DataFrame
+    flows: pd.DataFrame
+    summary: dict[str, float]
+    episodes: dict[str, int]
+    wall_seconds: float
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    base_dir: Path | None = None,
+    county: CountyMap | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunOutput:
+    """Build the model of a scenario, run it, and collect the results.
+
+    Args:
+        scenario: The validated scenario (its ``seed`` seeds the run).
+        base_dir: Directory relative paths in the scenario refer to.
+        county: A prebuilt county map to reuse.
+        progress: Called with the number of days done after each day.
+
+    Returns:
+        The run's tables and summary.
+    """
+    start = time.perf_counter()
+    model = TieredCareModel(scenario, base_dir=base_dir, county=county)
+    model.run(progress)
+    wall = time.perf_counter() - start
+    return collect(model, wall)
+
+
+def collect(model: TieredCareModel, wall_seconds: float = float("nan")) -> RunOutput:
+    """Result tables of a model that has run."""
+    rows = slice(model.scenario.simulation.warmup_days, model.row)
+    return RunOutput(
+        scenario=model.scenario,
+        timeseries=timeseries_frame(model, rows),
+        facilities=facilities_frame(model, rows),
+        flows=flows_frame(model),
+        summary=summary(model.counters, model.county, rows),
+        episodes=episode_accounting(model),
+        wall_seconds=wall_seconds,
+    )
+
+
+def timeseries_frame(model: TieredCareModel, rows: slice) -> pd.DataFrame:
+    """Daily indicators; ``day`` 0 is the first reported day."""
+    table = daily_table(model.counters, model.county, rows)
+    days = np.arange(rows.start, rows.stop) - model.scenario.simulation.warmup_days
+    return pd.DataFrame({"day": days.astype(np.int32), **table})
+
+
+def facilities_frame(model: TieredCareModel, rows: slice) -> pd.DataFrame:
+    """Per-facility volumes, utilisation and queues over the reported days."""
+    c, county = model.counters, model.county
+    days = max(rows.stop - rows.start, 1)
+
+    def total(name: str) -> np.ndarray:
+        return getattr(c, name)[rows].sum(axis=0)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame = pd.DataFrame({
+            "facility": county.ids,
+            "name": county.names,
+            "tier": [TIERS[t] for t in county.tier],
+            "in_county": county.in_county,
+            "township": [county.township_ids[t] if t >= 0 else "" for t in
+                         county.facility_township],
+            "x": county.x,
+            "y": county.y,
+            "outpatient_slots": model.state.outpatient_slots,
+            "beds": model.state.beds,
+            "visits": total("visits"),
+            "admissions": total("admissions"),
+            "treated": total("treated"),
+            "referrals_up": total("referrals_up"),
+            "referrals_down": total("referrals_down"),
+            "unreferred": total("unreferred"),
+            "outpatient_utilisation": total("visits") / total("outpatient_slots"),
+            "bed_occupancy": total("occupied_beds") / total("beds"),
+            "mean_outpatient_queue": total("outpatient_queue") / days,
+            "mean_admission_queue": total("admission_queue") / days,
+            "oop": total("oop"),
+            "fund": total("fund"),
+        })
+    return frame
+
+
+def flows_frame(model: TieredCareModel) -> pd.DataFrame:
+    """Treated episodes by home township and facility (non-zero pairs only)."""
+    county = model.county
+    township, facility = np.nonzero(model.counters.flows)
+    return pd.DataFrame({
+        "home_township": [county.township_ids[t] for t in township],
+        "facility": [county.ids[f] for f in facility],
+        "tier": [TIERS[county.tier[f]] for f in facility],
+        "in_county": county.in_county[facility],
+        "episodes": model.counters.flows[township, facility],
+    })
+
+
+def episode_accounting(model: TieredCareModel) -> dict[str, int]:
+    """Where every episode since the start of the run stands.
+
+    ``onsets == treated + unmet + waiting + referred + choosing``: an admitted episode
+    counts as treated from admission on; recovery stays are not episodes.
+    """
+    c = model.counters
+    open_now = model.open_episode_counts()
+    return {
+        "onsets": int(c.onsets.sum()),
+        "treated": int(c.treated.sum()),
+        "unmet": int(c.unmet.sum()),
+        "waiting": open_now["waiting"],
+        "referred": open_now["referred"],
+        "choosing": open_now["choosing"],
+        "in_bed": open_now["in_bed"],
+    }

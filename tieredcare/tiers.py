@@ -1,0 +1,51 @@
+"""Names shared by every module: tiers, care types, episode types, service lines.
+
+These tuples fix the order of every per-tier or per-line array in the package, so an
+index means the same thing in the model, in Parquet columns and in chart labels.
+"""
+
+from __future__ import annotations
+
+TIERS: tuple[str, ...] = ("village", "township", "county", "city", "province")
+"""Facility tiers from village clinic (村卫生室) up to provincial hospital (省级医院)."""
+
+VILLAGE, TOWNSHIP, COUNTY, CITY, PROVINCE = range(len(TIERS))
+PRIMARY_TIERS = (VILLAGE, TOWNSHIP)
+"""Primary care (基层): village clinics and township/community health centres."""
+HOSPITAL_TIERS = (COUNTY, CITY, PROVINCE)
+
+CARE_TYPES: tuple[str, ...] = ("outpatient", "inpatient")
+OUTPATIENT, INPATIENT = 0, 1
+
+EPISODE_TYPES: tuple[str, ...] = (
+    "minor_acute", "chronic_follow_up", "moderate", "serious", "complex")
+"""Episode types, in order; their severities are given by ``EPISODE_SEVERITY``."""
+EPISODE_SEVERITY: tuple[int, ...] = (1, 1, 2, 3, 4)
+MINOR_ACUTE, CHRONIC_FOLLOW_UP, MODERATE, SERIOUS, COMPLEX = range(len(EPISODE_TYPES))
+
+SERVICE_LINES: tuple[str, ...] = (
+    "general",
+    "paediatrics",
+    "mental_health",
+    "ophthalmology",
+    "dentistry",
+    "rehabilitation",
+    "stroke",
+    "chest_pain",
+    "trauma",
+    "critical_maternal",
+    "critical_neonatal",
+)
+"""Service lines. The last five are the county hospital's five centres (五大中心)."""
+LINE_INDEX = {name: i for i, name in enumerate(SERVICE_LINES)}
+GENERAL, PAEDIATRICS = LINE_INDEX["general"], LINE_INDEX["paediatrics"]
+REHABILITATION = LINE_INDEX["rehabilitation"]
+
+AGE_GROUPS: tuple[str, ...] = ("child", "adult", "elderly")
+"""Age groups 0–14, 15–64 and 65+."""
+CHILD, ADULT, ELDERLY = range(len(AGE_GROUPS))
+
+SCHEMES: tuple[str, ...] = ("resident", "employee")
+"""Urban-rural resident insurance (城乡居民医保) and urban employee insurance (职工医保)."""
+
+INCOME_GROUPS: tuple[str, ...] = ("low", "middle", "high")

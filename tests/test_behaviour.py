@@ -10,15 +10,16 @@ import pytest
 from tieredcare.behaviour import contracts
 from tieredcare.behaviour.choice import Choosers, choose, probabilities
 from tieredcare.behaviour.costs import (
+    CONTRACTED_ELSEWHERE,
+    CONTRACTED_HERE,
     EMPLOYEE_RATIO_CEILING,
+    NOT_CONTRACTED,
     CostRules,
     out_of_pocket,
-    price,
-    tariff,
     tariff_code,
 )
 from tieredcare.behaviour.referral import referral_targets, treats
-from tieredcare.config import Scenario
+from tieredcare.config import Scenario, set_path
 from tieredcare.config.schema import Choice
 from tieredcare.episodes import CLOSED, COLUMNS, EpisodeTable
 from tieredcare.streams import RandomStreams, replicate_seeds, stream_seed
@@ -37,9 +38,10 @@ from tieredcare.tiers import (
 # ----------------------------------------------------------------------------- costs
 
 
-def split(cost: float, deductible: float, ratio: float, cap: float) -> tuple[float, float]:
+def split(cost: float, deductible: float, ratio: float, cap: float,
+          contact_cap: float = np.inf) -> tuple[float, float]:
     oop, fund = out_of_pocket(np.array([cost]), np.array([deductible]), np.array([ratio]),
-                              np.array([cap]))
+                              np.array([cap]), np.array([contact_cap]))
     return float(oop[0]), float(fund[0])
 
 
@@ -54,15 +56,19 @@ def test_out_of_pocket_deductible() -> None:
     assert split(150.0, 200.0, 0.9, np.inf) == pytest.approx((150.0, 0.0))
 
 
-def test_out_of_pocket_cap_binds() -> None:
+def test_out_of_pocket_caps_bind() -> None:
     assert split(1_000.0, 0.0, 0.8, 300.0) == pytest.approx((700.0, 300.0))
     assert split(1_000.0, 0.0, 0.8, 0.0) == pytest.approx((1_000.0, 0.0))
     assert split(1_000.0, 0.0, 0.8, -50.0) == pytest.approx((1_000.0, 0.0))  # cap overdrawn
     assert split(1_000.0, 0.0, 0.8, 900.0) == pytest.approx((200.0, 800.0))  # cap not binding
+    # Per-contact cap, alone and together with the annual cap (the smaller binds).
+    assert split(1_000.0, 0.0, 0.8, np.inf, 250.0) == pytest.approx((750.0, 250.0))
+    assert split(1_000.0, 0.0, 0.8, 100.0, 250.0) == pytest.approx((900.0, 100.0))
 
 
 def test_out_of_pocket_zero_cost() -> None:
     assert split(0.0, 200.0, 0.9, 1_000.0) == (0.0, 0.0)
+    assert split(0.0, 0.0, 0.9, 1_000.0) == (0.0, 0.0)
 
 
 def test_out_of_pocket_is_vectorised_and_sums_to_cost() -> None:
@@ -77,58 +83,118 @@ def test_out_of_pocket_is_vectorised_and_sums_to_cost() -> None:
     assert (oop >= 0).all()
 
 
-def rules_for(overrides: dict) -> CostRules:
+FACILITY_TIERS = np.array([VILLAGE, TOWNSHIP, TOWNSHIP, COUNTY, CITY, len(TIERS) - 1])
+
+
+def rules_for(overrides: dict | None = None) -> tuple[CostRules, Scenario]:
     data = Scenario().model_dump()
-    for path, value in overrides.items():
-        node = data
-        *parents, last = path.split(".")
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    return CostRules.from_scenario(Scenario.model_validate(data))
+    for path, value in (overrides or {}).items():
+        set_path(data, path, value)
+    scenario = Scenario.model_validate(data)
+    return CostRules.build(scenario.policy, scenario.costs, FACILITY_TIERS), scenario
 
 
-def test_cost_rules_resident_ratios_follow_the_scenario() -> None:
-    scenario = Scenario()
-    rules = CostRules.from_scenario(scenario)
+def row(scheme: int, care: int, severity: int = 1, exempt: int = 1,
+        contract: int = NOT_CONTRACTED) -> int:
+    return int(tariff_code(scheme, care, severity, exempt, contract))
+
+
+def test_cost_rules_resident_ratios_follow_the_policy() -> None:
+    rules, scenario = rules_for()
     reimbursement = scenario.policy.reimbursement
-    for t, tier in enumerate(TIERS):
-        assert rules.ratio[0, OUTPATIENT, t] == getattr(reimbursement.outpatient, tier).ratio
+    for f, t in enumerate(FACILITY_TIERS):
+        tier = TIERS[t]
+        assert rules.ratio[row(0, OUTPATIENT), f] == \
+            getattr(reimbursement.outpatient, tier).ratio
         inpatient = getattr(reimbursement.inpatient, tier, None)
-        assert rules.ratio[0, INPATIENT, t] == (inpatient.ratio if inpatient else 0.0)
-        assert rules.deductible[INPATIENT, t] == (inpatient.deductible if inpatient else 0.0)
+        assert rules.ratio[row(0, INPATIENT, 3), f] == (inpatient.ratio if inpatient else 0.0)
+        assert rules.deductible[row(0, INPATIENT, 3), f] == \
+            (inpatient.deductible if inpatient else 0.0)
 
 
 def test_employee_uplift_is_capped() -> None:
-    rules = rules_for({"policy.reimbursement.employee_ratio_uplift": 0.1,
-                       "policy.reimbursement.inpatient.township.ratio": 0.9,
-                       "policy.reimbursement.inpatient.county.ratio": 0.7,
-                       "policy.reimbursement.outpatient.village.ratio": 0.97})
+    rules, _ = rules_for({"policy.reimbursement.employee_ratio_uplift": 0.1,
+                          "policy.reimbursement.inpatient.township.ratio": 0.9,
+                          "policy.reimbursement.inpatient.county.ratio": 0.7,
+                          "policy.reimbursement.outpatient.village.ratio": 0.97})
     employee = SCHEMES.index("employee")
-    assert rules.ratio[employee, INPATIENT, TOWNSHIP] == pytest.approx(EMPLOYEE_RATIO_CEILING)
-    assert rules.ratio[employee, INPATIENT, COUNTY] == pytest.approx(0.8)
+    township, county, village = 1, 3, 0  # facility columns
+    assert rules.ratio[row(employee, INPATIENT, 3), township] == \
+        pytest.approx(EMPLOYEE_RATIO_CEILING)
+    assert rules.ratio[row(employee, INPATIENT, 3), county] == pytest.approx(0.8)
     # A resident ratio already above the ceiling is not lowered for employees.
-    assert rules.ratio[employee, OUTPATIENT, VILLAGE] == pytest.approx(0.97)
-    big = rules_for({"policy.reimbursement.employee_ratio_uplift": 0.8})
-    assert (big.ratio[employee] <= EMPLOYEE_RATIO_CEILING + 1e-12).all()
-    assert (big.ratio[employee] >= big.ratio[0]).all()
+    assert rules.ratio[row(employee, OUTPATIENT), village] == pytest.approx(0.97)
+    big, _ = rules_for({"policy.reimbursement.employee_ratio_uplift": 0.8})
+    for care in (OUTPATIENT, INPATIENT):
+        resident, worker = big.ratio[row(0, care, 3)], big.ratio[row(employee, care, 3)]
+        assert (worker <= np.maximum(resident, EMPLOYEE_RATIO_CEILING) + 1e-12).all()
+        assert (worker >= resident).all()
 
 
-def test_tariff_agrees_with_price() -> None:
-    rules = rules_for({"policy.reimbursement.inpatient.county.deductible": 700.0})
-    tier = np.array([VILLAGE, TOWNSHIP, TOWNSHIP, COUNTY, CITY, len(TIERS) - 1])
-    cost_table, fund_table = tariff(rules, tier)
+def reference_terms(scenario: Scenario, scheme: int, care: int, severity: int, exempt: int,
+                    contract: int, tier: int) -> tuple[float, float, float, float]:
+    """Cost, ratio, deductible and fund of one kind of patient at one tier, by hand."""
+    policy, costs = scenario.policy, scenario.costs
+    table = policy.reimbursement.outpatient if care == OUTPATIENT \
+        else policy.reimbursement.inpatient
+    rule = getattr(table, TIERS[tier], None)
+    ratio = rule.ratio if rule else 0.0
+    deductible = rule.deductible if rule else 0.0
+    contact_cap = rule.cap if rule and rule.cap is not None else np.inf
+    if scheme == 1:
+        ratio = min(ratio + policy.reimbursement.employee_ratio_uplift,
+                    max(ratio, EMPLOYEE_RATIO_CEILING))
+    incentives = policy.referral_incentives
+    penalty = (incentives.non_referral_penalty_outpatient if care == OUTPATIENT
+               else incentives.non_referral_penalty_inpatient).by_tier()[tier]
+    if not exempt:
+        ratio -= penalty
+    compulsory = policy.family_doctor.gatekeeping.compulsory_for_reimbursement
+    if compulsory and contract == CONTRACTED_ELSEWHERE and not exempt and tier >= COUNTY:
+        ratio = 0.0
+    if contract == CONTRACTED_HERE:
+        ratio += policy.contract_bonus.ratio_points
+    ratio = min(max(ratio, 0.0), 1.0)
+    if care == OUTPATIENT:
+        cost = costs.outpatient_visit.as_list()[tier]
+    else:
+        factor = costs.severity_cost_factor
+        cost = costs.admission.as_list()[tier] * [factor[0], factor[0], *factor][severity]
+    fund = min(max(cost - deductible, 0.0) * ratio, contact_cap)
+    return cost, ratio, deductible, fund
+
+
+@pytest.mark.parametrize("levers", ["defaults", "penalties_and_bonus"])
+def test_cost_tables_agree_with_the_rules_elementwise(levers: str) -> None:
+    overrides = {} if levers == "defaults" else {
+        "policy.referral_incentives.non_referral_penalty_inpatient.city": 0.2,
+        "policy.referral_incentives.non_referral_penalty_outpatient.county": 0.1,
+        "policy.contract_bonus.ratio_points": 0.1,
+        "policy.family_doctor.gatekeeping.compulsory_for_reimbursement": True,
+        "policy.reimbursement.inpatient.county.cap": 3_000.0,
+        "policy.reimbursement.inpatient.county.deductible": 700.0,
+    }
+    rules, scenario = rules_for(overrides)
+    checked = 0
     for scheme in range(len(SCHEMES)):
         for care in (OUTPATIENT, INPATIENT):
-            for severity in range(1, 5):
-                code = tariff_code(np.array(scheme), np.array(care), np.array(severity))
-                for cap in (np.inf, 250.0):
-                    oop, fund = price(rules, np.full(tier.size, care), tier,
-                                      np.full(tier.size, severity), np.full(tier.size, scheme),
-                                      np.full(tier.size, cap))
-                    looked_up = np.minimum(fund_table[code], cap)
-                    np.testing.assert_allclose(cost_table[code], oop + fund)
-                    np.testing.assert_allclose(looked_up, fund)
+            for severity in range(5):
+                for exempt in (0, 1):
+                    for contract in (NOT_CONTRACTED, CONTRACTED_ELSEWHERE, CONTRACTED_HERE):
+                        code = row(scheme, care, severity, exempt, contract)
+                        for f, tier in enumerate(FACILITY_TIERS):
+                            cost, ratio, deductible, fund = reference_terms(
+                                scenario, scheme, care, severity, exempt, contract, int(tier))
+                            got = (rules.cost[code, f], rules.ratio[code, f],
+                                   rules.deductible[code, f], rules.fund[code, f])
+                            assert got == pytest.approx((cost, ratio, deductible, fund)), \
+                                (scheme, care, severity, exempt, contract, TIERS[tier])
+                            checked += 1
+    assert checked == rules.cost.size
+    oop, fund = out_of_pocket(rules.cost, rules.deductible, rules.ratio, np.inf,
+                              rules.contact_cap)
+    np.testing.assert_allclose(fund, rules.fund)
+    np.testing.assert_allclose(oop + fund, rules.cost)
 
 
 # ----------------------------------------------------------------------------- choice
@@ -147,13 +213,18 @@ def choosers(n: int = 1, **changes: object) -> Choosers:
         "capable": np.tile([True, True, True, True, True], (n, 1)),
         "severity": np.full(n, 2, dtype=np.int8),
         "income": np.full(n, 20_000.0),
-        "family_doctor": np.full((n, 2), -1),
+        "own_doctor": np.zeros((n, N_CAND), dtype=bool),
         "referral_target": np.full(n, -1),
         "avoid": np.full(n, -1),
         "referred": np.zeros(n, dtype=bool),
     }
     c = Choosers(**base)
     return dataclasses.replace(c, **changes)
+
+
+def draw(c: Choosers, seed: int) -> np.ndarray:
+    """Choices with one uniform draw per patient from a fixed seed."""
+    return choose(WEIGHTS, c, np.random.default_rng(seed).random(c.candidates.shape[0]))
 
 
 WEIGHTS = Choice()
@@ -183,7 +254,7 @@ def test_closed_candidates_get_zero_probability_and_are_never_chosen() -> None:
     p = probabilities(WEIGHTS, c)
     assert (p[:, [1, 2, 4]] == 0).all()  # avoided, incapable when referred, no candidate
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
-    chosen = choose(WEIGHTS, c, np.random.default_rng(3))
+    chosen = draw(c, 3)
     assert set(np.unique(chosen)) <= {10, 13}
     # An incapable candidate stays open to a patient who was not referred.
     open_again = probabilities(WEIGHTS, dataclasses.replace(c, referred=np.zeros(n, bool)))
@@ -192,7 +263,7 @@ def test_closed_candidates_get_zero_probability_and_are_never_chosen() -> None:
 
 def test_no_open_candidate_means_no_choice() -> None:
     c = choosers(3, candidates=np.full((3, N_CAND), -1))
-    np.testing.assert_array_equal(choose(WEIGHTS, c, np.random.default_rng(0)), [-1, -1, -1])
+    np.testing.assert_array_equal(draw(c, 0), [-1, -1, -1])
     assert (probabilities(WEIGHTS, c) == 0).all()
 
 
@@ -212,8 +283,8 @@ def test_higher_out_of_pocket_lowers_probability(form: str) -> None:
 def test_bonuses_raise_probability() -> None:
     c = choosers(1)
     before = probabilities(WEIGHTS, c)[0, 1]
-    doctor = np.array([[11, -1]])
-    assert probabilities(WEIGHTS, dataclasses.replace(c, family_doctor=doctor))[0, 1] > before
+    doctor = np.array([[False, True, False, False, False]])
+    assert probabilities(WEIGHTS, dataclasses.replace(c, own_doctor=doctor))[0, 1] > before
     target = np.array([11])
     assert probabilities(WEIGHTS, dataclasses.replace(c, referral_target=target))[0, 1] > before
 
@@ -224,7 +295,7 @@ def test_choice_frequencies_match_probabilities() -> None:
     n = 200_000
     c = choosers(n, avoid=np.full(n, 13))
     p = probabilities(WEIGHTS, c)[0]
-    chosen = choose(WEIGHTS, c, np.random.default_rng(20_240_601))
+    chosen = draw(c, 20_240_601)
     frequency = np.bincount(chosen - 10, minlength=N_CAND) / n
     np.testing.assert_allclose(frequency, p, rtol=0, atol=0.005)
     assert frequency[3] == 0.0
@@ -437,3 +508,25 @@ def test_replicate_seeds() -> None:
     assert all(isinstance(s, int) and 0 <= s < 2**63 for s in seeds)
     assert replicate_seeds(2024, 5) == seeds[:5]
     assert set(replicate_seeds(2025, 20)).isdisjoint(seeds)
+
+
+def test_keyed_uniform_draws() -> None:
+    streams = RandomStreams(42)
+    keys = np.arange(100_000)
+    u = streams.uniform("choice", keys)
+    assert u.shape == keys.shape and ((u >= 0) & (u < 1)).all()
+    # The same key gets the same number, whatever else is drawn with it and in what order.
+    np.testing.assert_array_equal(RandomStreams(42).uniform("choice", keys), u)
+    perm = np.random.default_rng(0).permutation(keys.size)
+    np.testing.assert_array_equal(streams.uniform("choice", keys[perm]), u[perm])
+    np.testing.assert_array_equal(streams.uniform("choice", keys[5:9]), u[5:9])
+    # Names, roots and salts give different numbers.
+    assert not np.array_equal(streams.uniform("balking", keys[:10]), u[:10])
+    assert not np.array_equal(RandomStreams(43).uniform("choice", keys[:10]), u[:10])
+    assert not np.array_equal(streams.uniform("choice", keys[:10], 1), u[:10])
+    # Uniform: mean and decile shares of 100,000 draws (standard errors 0.0009 and
+    # 0.00095), tolerance 0.005 each.
+    assert u.mean() == pytest.approx(0.5, abs=0.005)
+    np.testing.assert_allclose(np.histogram(u, bins=10, range=(0, 1))[0] / u.size, 0.1,
+                               atol=0.005)
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.02  # consecutive keys uncorrelated

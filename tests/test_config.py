@@ -85,7 +85,7 @@ def test_extends_chain_deep_merges(tmp_path: Path) -> None:
           "    recovery_stay_days: 3\npopulation:\n  residents: 5000\n")
     write(tmp_path, "base/mid.yaml",
           "extends: root.yaml\npolicy:\n  referral:\n    recovery_stay_days: 4\n"
-          "  family_doctor:\n    adherence: 0.7\n")
+          "  family_doctor:\n    gatekeeping:\n      adherence: 0.7\n")
     top = write(tmp_path, "top.yaml",
                 "extends: base/mid.yaml\nname: top\npolicy:\n  referral:\n"
                 "    down_referral_probability: 0.4\n")
@@ -101,7 +101,7 @@ def test_extends_chain_deep_merges(tmp_path: Path) -> None:
     assert scenario.population.residents == 5000
     assert scenario.policy.referral.down_referral_probability == pytest.approx(0.4)
     assert scenario.policy.referral.recovery_stay_days == pytest.approx(4)
-    assert scenario.policy.family_doctor.adherence == pytest.approx(0.7)
+    assert scenario.policy.family_doctor.gatekeeping.adherence == pytest.approx(0.7)
     assert scenario.policy.family_doctor.renewal_probability == pytest.approx(0.713)
 
 
@@ -119,7 +119,7 @@ def test_unknown_key_suggests_closest(tmp_path: Path) -> None:
     text = str(config_error(path))
     assert f"{path}: policy.reimbursment: unknown key" in text
     assert "did you mean 'reimbursement'?" in text
-    assert "allowed: reimbursement, family_doctor, referral" in text
+    assert "allowed: reimbursement, referral_incentives," in text
 
 
 def test_wrong_type_says_expected_type(tmp_path: Path) -> None:

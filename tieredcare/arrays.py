@@ -25,7 +25,7 @@ def rank_within(groups: np.ndarray, order: np.ndarray | None = None) -> np.ndarr
     return rank
 
 
-def stochastic_round(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Round to an integer up or down with the chance that keeps the mean."""
+def stochastic_round(values: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Round up or down with the chance that keeps the mean, given uniform draws."""
     low = np.floor(values)
-    return (low + (rng.random(values.shape) < values - low)).astype(np.int64)
+    return (low + (uniform < values - low)).astype(np.int64)

@@ -23,7 +23,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+# Soft wrap: long file and key paths in error messages stay whole when piped to a file.
+err = Console(stderr=True, soft_wrap=True)
 
 BAD_INPUT = 2
 """Exit code for input that is rejected before anything runs."""
@@ -107,6 +108,79 @@ def run(
     _print_summary(output.summary, f"{sc.name}, seed {sc.seed}, {sc.population.residents:,} "
                    f"residents, {sc.simulation.horizon_days} days")
     out.print(f"Simulated in {output.wall_seconds:.1f} s. Results: [bold]{target}[/]")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(
+        help="Baseline scenario first, then the scenarios to compare with it.")],
+    replicates: Annotated[int, typer.Option(min=2, help="Seeds per scenario.")] = 10,
+    seed: Annotated[int | None, typer.Option(
+        help="Root seed of the replicate seeds (default: the baseline's).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/compare/<baseline>_vs_<...>).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: one per core).")
+                       ] = None,
+    overrides: Overrides = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Run scenarios against a baseline with common random numbers; report paired differences."""
+    from tieredcare.compare import compare as run_comparison
+
+    if len(scenarios) < 2:
+        err.print("compare needs a baseline and at least one scenario")
+        raise typer.Exit(BAD_INPUT)
+    with rejected_input():
+        loaded = [_load(path, overrides) for path in scenarios]
+    names = [item.scenario.name for item in loaded]
+    if len(set(names)) != len(names):
+        err.print(f"[bold red]Invalid input:[/] scenario names must differ, got {names}")
+        raise typer.Exit(BAD_INPUT)
+    target = out_dir or Path("results") / "compare" / "_vs_".join(names)
+    with _counter(f"{len(loaded)} scenarios × {replicates} seeds", len(loaded) * replicates,
+                  quiet) as advance:
+        table = run_comparison(loaded, replicates, target, root_seed=seed, workers=workers,
+                               progress=advance, sources=[str(p) for p in scenarios])
+    _print_comparison(table, names)
+    out.print(f"Results: [bold]{target}[/] (compare.parquet, compare.md, runs.parquet, "
+              "timeseries.parquet)")
+
+
+def _print_comparison(table, names: list[str]) -> None:
+    view = Table(title=f"Paired differences from {names[0]} (95 % CI)")
+    view.add_column("Indicator")
+    view.add_column(names[0], justify="right")
+    for name in names[1:]:
+        view.add_column(name, justify="right")
+    for key, label, fmt in HEADLINE:
+        rows = table[table["indicator"] == key].set_index("scenario")
+        if rows.empty:
+            continue
+        cells = [label, fmt.format(rows["baseline_mean"].iloc[0])]
+        for name in names[1:]:
+            r = rows.loc[name]
+            cells.append(f"{fmt.format(r['scenario_mean'])}  {_signed(fmt, r['difference'])} "
+                         f"[{_signed(fmt, r['ci_low'])}, {_signed(fmt, r['ci_high'])}]")
+        view.add_row(*cells)
+    out.print(view)
+
+
+def _signed(fmt: str, value: float) -> str:
+    text = fmt.format(abs(value))
+    return ("−" if value < 0 else "+") + text
+
+
+@contextmanager
+def _counter(label: str, total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar over runs; yields a function to call after each run."""
+    if quiet:
+        yield lambda: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("runs"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
 
 
 @contextmanager

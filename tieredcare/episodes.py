@@ -37,13 +37,15 @@ COLUMNS: dict[str, np.dtype] = {
     "avoid": np.dtype(np.int32),  # facility just left after a long wait, -1 if none
     "referred": np.dtype(np.bool_),  # holds a referral
     "referral_target": np.dtype(np.int32),  # facility the referral names, -1 if none
+    "referral_tier": np.dtype(np.int8),  # tier of the facility that referred, -1 if none
     "gatekept": np.dtype(np.bool_),  # went to the family doctor first
     "recovery": np.dtype(np.bool_),  # recovery stay after a downward referral
     "oop": np.dtype(np.float32),  # paid by the patient so far [CNY]
 }
 
 
-_EMPTY = {"facility": -1, "avoid": -1, "referral_target": -1, "discharge_day": -1}
+_EMPTY = {"facility": -1, "avoid": -1, "referral_target": -1, "referral_tier": -1,
+          "discharge_day": -1}
 
 
 class EpisodeTable:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from tieredcare.config.policy import Policy
 from tieredcare.config.schema import Scenario
-from tieredcare.tiers import SERVICE_LINES, TIERS
+from tieredcare.tiers import COUNTY, LINE_INDEX, SERVICE_LINES, TIERS, TOWNSHIP
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
@@ -68,6 +69,21 @@ class FacilityState:
             occupied_beds=np.zeros(n, dtype=np.int64),
         )
 
+    def capacity(self) -> tuple[np.ndarray, ...]:
+        """Copies of the capacity arrays: slots, beds, quality, capability, services."""
+        return tuple(a.copy() for a in (self.outpatient_slots, self.beds, self.quality,
+                                        self.capability, self.services))
+
+    def set_capacity(self, slots: np.ndarray, beds: np.ndarray, quality: np.ndarray,
+                     capability: np.ndarray, services: np.ndarray) -> None:
+        """Replace the capacity arrays; queues and occupied beds carry over.
+
+        A facility whose beds are cut below its occupancy admits nobody until enough
+        patients are discharged.
+        """
+        self.outpatient_slots, self.beds = slots, beds
+        self.quality, self.capability, self.services = quality, capability, services
+
     def expected_wait(self) -> np.ndarray:
         """Days a newcomer expects to wait, from yesterday's queues [queue type, F].
 
@@ -77,6 +93,66 @@ class FacilityState:
         slots = np.maximum(self.outpatient_slots, 1)
         discharges = np.maximum(self.beds / np.maximum(self.stay_days[:, 3], 1.0), 1e-9)
         return np.stack([self.outpatient_queue / slots, self.admission_queue / discharges])
+
+
+def peoples_hospital(county: CountyMap) -> int:
+    """The county's main hospital: the in-county county-tier facility with the most beds."""
+    candidates = np.flatnonzero((county.tier == COUNTY) & county.in_county)
+    return int(candidates[np.argmax(county.beds[candidates])])
+
+
+def capacity_in_force(base: FacilityState, county: CountyMap, policy: Policy
+                      ) -> tuple[np.ndarray, ...]:
+    """Facility capacity under the capacity levers of the policy in force.
+
+    Starts from the map's capacity (``base``) and applies, in order: bed and slot scales by
+    tier, doctors sent down, telemedicine, and county service lines.
+
+    Args:
+        base: Facility state built from the map alone.
+        county: The county map.
+        policy: The policy in force.
+
+    Returns:
+        ``(slots, beds, quality, capability, services)`` arrays for
+        :meth:`FacilityState.set_capacity`.
+    """
+    slots, beds, quality, capability, services = base.capacity()
+    tier = county.tier
+    scale = policy.capacity
+    slots = _whole(slots * np.asarray(scale.slot_scale.as_list())[tier])
+    beds = _whole(beds * np.asarray(scale.bed_scale.as_list())[tier])
+    _send_doctors(policy, county, slots, quality, capability)
+    tele = policy.telemedicine
+    if tele.enabled:
+        linked = np.isin(tier, [TIERS.index(t) for t in tele.tiers])
+        quality[linked] = np.minimum(quality[linked] + tele.quality_gain, 1.0)
+        raised = np.minimum(capability[linked] + tele.capability_gain, tele.capability_limit)
+        capability[linked] = np.maximum(capability[linked], raised)
+        services[np.ix_(linked, [LINE_INDEX[s] for s in tele.services_added])] = True
+    if policy.county_services.add:
+        services[peoples_hospital(county), [LINE_INDEX[s] for s in policy.county_services.add]] \
+            = True
+    return slots, beds, quality, capability, services
+
+
+def _send_doctors(policy: Policy, county: CountyMap, slots: np.ndarray, quality: np.ndarray,
+                  capability: np.ndarray) -> None:
+    """Move doctors from the people's hospital to township centres, farthest first."""
+    lever = policy.doctors_sent_down
+    if lever.doctors == 0:
+        return
+    hospital = peoples_hospital(county)
+    centres = np.flatnonzero(county.tier == TOWNSHIP)
+    centres = centres[np.argsort(-county.facility_minutes[hospital, centres], kind="stable")]
+    per_centre = np.bincount(np.arange(lever.doctors) % centres.size, minlength=centres.size)
+    added = np.rint(per_centre * lever.slots_per_doctor).astype(np.int64)
+    slots[centres] += added
+    if lever.from_county:
+        slots[hospital] = max(slots[hospital] - int(added.sum()), 0)
+    helped = centres[per_centre > 0]
+    quality[helped] = np.minimum(quality[helped] + lever.quality_gain, 1.0)
+    capability[helped] = np.maximum(capability[helped], lever.capability)
 
 
 def _whole(values: np.ndarray) -> np.ndarray:
@@ -154,7 +230,7 @@ class DoctorTeam(mesa.Agent):
     @property
     def members(self) -> int:
         """Residents under contract with the team now."""
-        return int(self.model.team_members[self.index])
+        return int(self.model.family_doctors.team_members[self.index])
 
     def __repr__(self) -> str:
         return f"DoctorTeam({self.index}, at {self.model.county.ids[self.facility]!r})"

@@ -2,14 +2,18 @@
 
 The day, in order:
 
-1. discharge inpatients whose stay ends (some go on to a recovery stay at the township);
+0. levers whose start or end day it is switch on or off; a signup campaign signs its day's
+   residents;
+1. inpatients whose stay ends are discharged (some go on to a recovery stay at the
+   township centre);
 2. new episodes of illness start;
 3. contracted patients who keep to gatekeeping go to their family doctor;
 4. everyone else needing a facility chooses one by multinomial logit;
-5. each facility serves its queues, referred patients first, up to its capacity: it
-   treats what it can and refers up what it cannot;
+5. each facility serves its queues, referred patients first, up to its capacity (part of
+   it reserved for referred patients if the policy says so): it treats what it can and
+   refers up what it cannot;
 6. patients who have waited too long leave the queue: they choose again or forgo care;
-7. contracts are signed at visits, renewed or lapse once a year, and the day is counted.
+7. queues are counted, contracts renewed once a year, and the day is recorded.
 
 Patients are rows of arrays; each phase is vectorised over the patients it concerns.
 """
@@ -23,19 +27,27 @@ import mesa
 import numpy as np
 
 from tieredcare.arrays import rank_within, stochastic_round
-from tieredcare.behaviour import contracts
 from tieredcare.behaviour.choice import Choosers, choose
-from tieredcare.behaviour.costs import CostRules, tariff, tariff_code
+from tieredcare.behaviour.costs import (
+    CONTRACTED_ELSEWHERE,
+    CostRules,
+    out_of_pocket,
+    tariff_code,
+)
 from tieredcare.behaviour.referral import referral_targets, treats
+from tieredcare.config.policy import in_force, levers
 from tieredcare.config.schema import Scenario
 from tieredcare.episodes import CHOOSING, CLOSED, IN_BED, QUEUED, EpisodeTable
-from tieredcare.facilities import DoctorTeam, Facility, FacilityState
+from tieredcare.facilities import Facility, FacilityState, capacity_in_force
+from tieredcare.family_doctors import FamilyDoctors
 from tieredcare.metrics import MAX_WAIT_BIN, Counters
 from tieredcare.streams import RandomStreams
 from tieredcare.tiers import (
     CHILD,
+    CHRONIC_FOLLOW_UP,
     COUNTY,
     ELDERLY,
+    EMERGENCY_LINES,
     EPISODE_SEVERITY,
     EPISODE_TYPES,
     GENERAL,
@@ -66,11 +78,13 @@ class TieredCareModel(mesa.Model):
         day: The day the next step simulates; negative during the warm-up.
         county: The county map (facility arrays and travel times).
         population: Residents as arrays.
-        state: Capacity and queues of every facility.
+        state: Capacity and queues of every facility, under the policy in force.
         facilities: Facility agents, in facility-index order.
-        teams: Family-doctor team agents, in team-index order.
+        family_doctors: The family-doctor teams (agents) and their contracts.
+        policy: The policy in force today (levers outside their window at their defaults).
         episodes: Open episodes.
         counters: Daily event counts the indicators are computed from.
+        timeline: Lever switches that happened, as ``{"day", "lever", "switch"}`` records.
     """
 
     def __init__(self, scenario: Scenario, *, base_dir: Path | None = None,
@@ -82,14 +96,13 @@ class TieredCareModel(mesa.Model):
                                            base_dir)
         self.population = Population.synthesise(
             scenario.population, self.county.village_population, self.streams["population"])
-        self.rules = CostRules.from_scenario(scenario)
+        self.base_state = FacilityState.from_county(self.county, scenario)
         self.state = FacilityState.from_county(self.county, scenario)
         self.facilities = [Facility(self, i) for i in range(self.county.n_facilities)]
         self.candidates, self.candidate_minutes = self.county.candidates(
             scenario.world.candidate_townships)
-        self.refresh_capability()
+        self.family_doctors = FamilyDoctors(self)
         self._setup_onsets()
-        self._setup_teams()
         self.episodes = EpisodeTable()
         self.day = -scenario.simulation.warmup_days
         self.counters = Counters(
@@ -98,23 +111,13 @@ class TieredCareModel(mesa.Model):
             n_townships=len(self.county.township_ids),
             group_size=self._group_sizes(),
         )
-        self.contracted = np.zeros(3, dtype=np.int64)
-        self._sign(np.flatnonzero(self.streams["signup"].random(self.population.size)
-                                  < self._signup_probability()))
+        self.timeline: list[dict[str, object]] = []
+        self._levers = levers(scenario.policy)
+        self._switches: tuple[bool, ...] | None = None
+        self._update_policy()
+        self.family_doctors.sign_at_start()
 
     # ------------------------------------------------------------------ set-up
-
-    def refresh_capability(self) -> None:
-        """Recompute what each facility treats, where it refers, and its prices.
-
-        Call after changing capability, services, beds or the reimbursement rules.
-        """
-        self.treats = treats(self.state.capability, self.state.services, self.state.beds)
-        # Rows indexed by need = (care·5 + severity)·L + line, for 2-D look-ups.
-        self.treats_by_need = self.treats.transpose(0, 2, 3, 1).reshape(-1, self.treats.shape[1])
-        self.referral_to = referral_targets(self.treats, self.county.facility_minutes,
-                                            self.county.in_county)
-        self.cost_table, self.fund_table = tariff(self.rules, self.county.tier)
 
     def _setup_onsets(self) -> None:
         ep = self.scenario.episodes
@@ -125,34 +128,58 @@ class TieredCareModel(mesa.Model):
             rates[:, g] = by_age[:, age]
             if chronic:
                 rates[MODERATE:, g] *= ep.chronic_multiplier
-                rates[EPISODE_TYPES.index("chronic_follow_up"), g] = ep.chronic_follow_up_rate
+                rates[CHRONIC_FOLLOW_UP, g] = ep.chronic_follow_up_rate
         self.daily_onsets = rates * self.population.group_size[None, :] / DAYS_PER_YEAR
         mix = np.zeros((len(EPISODE_TYPES), len(SERVICE_LINES)))
         for k, kind in enumerate(EPISODE_TYPES):
             for line, share in ep.service_lines[kind].shares().items():
                 mix[k, SERVICE_LINES.index(line)] = share
+        # Each type's cumulative shares, shifted by the type index, form one sorted array.
         self.line_search = (np.cumsum(mix, axis=1)
                             + np.arange(len(EPISODE_TYPES))[:, None]).ravel()
-
-    def _setup_teams(self) -> None:
-        fd = self.scenario.policy.family_doctor
-        centres = np.unique(self.county.home_township_centre)
-        self.team_facility = np.repeat(centres, fd.teams_per_township).astype(np.int32)
-        self.team_capacity = np.full(self.team_facility.size, fd.team_capacity, dtype=np.int64)
-        self.team_members = np.zeros(self.team_facility.size, dtype=np.int64)
-        self.teams = [DoctorTeam(self, i, int(f), fd.team_capacity)
-                      for i, f in enumerate(self.team_facility)]
+        self.emergency_line = np.isin(np.arange(len(SERVICE_LINES)), EMERGENCY_LINES)
 
     def _group_sizes(self) -> np.ndarray:
         pop = self.population
         return np.array([pop.size, np.count_nonzero(pop.age_group == ELDERLY),
                          np.count_nonzero(pop.chronic)])
 
-    def _signup_probability(self, residents: np.ndarray | None = None) -> np.ndarray:
-        p = self.scenario.policy.family_doctor.signup_probability
-        table = np.array([p["elderly"], p["chronic"], p["other"]])
-        group = self.population.priority_group()
-        return table[group if residents is None else group[residents]]
+    def _update_policy(self) -> None:
+        """Switch levers on or off for today; rebuild what depends on them."""
+        switches = tuple(lever.active_on(self.day) for lever in self._levers.values())
+        if switches == self._switches:
+            return
+        for (key, lever), now, before in zip(self._levers.items(), switches,
+                                             self._switches or (None,) * len(switches),
+                                             strict=True):
+            if now != before and not lever.is_default() and (now or before is not None):
+                self.timeline.append({"day": self.day, "lever": key,
+                                      "switch": "on" if now else "off"})
+        self._switches = switches
+        self.policy = in_force(self.scenario.policy, self.day)
+        self.rules = CostRules.build(self.policy, self.scenario.costs, self.county.tier)
+        self.state.set_capacity(*capacity_in_force(self.base_state, self.county, self.policy))
+        self.reserved = np.asarray(self.policy.reserved_slots.by_tier())[self.county.tier]
+        self.refresh_capability()
+
+    def refresh_capability(self) -> None:
+        """Recompute what each facility treats and where it refers (after capacity changes).
+
+        Under capitation, county hospitals may stretch one severity level above their
+        capability (``stretch``), and the community refers to them first.
+        """
+        st, county = self.state, self.county
+        self.treats = treats(st.capability, st.services, st.beds)
+        self.treats_by_need = _by_need(self.treats)
+        referable = self.treats
+        self.stretch_by_need = None
+        if self.policy.capitation.strength > 0:
+            county_hospital = (county.tier == COUNTY) & county.in_county
+            stretched = treats(st.capability + county_hospital, st.services, st.beds)
+            self.stretch_by_need = _by_need(stretched & ~self.treats)
+            referable = stretched
+        self.referral_to = referral_targets(referable, county.facility_minutes,
+                                            county.in_county)
 
     # ------------------------------------------------------------------ the day
 
@@ -168,6 +195,8 @@ class TieredCareModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one day."""
+        self._update_policy()
+        self.family_doctors.campaign_day(self.day)
         self._discharge()
         self._onsets()
         self._gatekeeping()
@@ -206,22 +235,24 @@ class TieredCareModel(mesa.Model):
         self._refer_down(rows)
 
     def _refer_down(self, rows: np.ndarray) -> None:
-        ep, pop = self.episodes, self.population
-        ref = self.scenario.policy.referral
+        """Send some discharged hospital inpatients to a recovery stay at their township."""
+        ep = self.episodes
         fac = ep["facility"][rows]
-        centre = self.county.home_township_centre[pop.home[ep["resident"][rows]]]
+        centre = self._home_centre(ep["resident"][rows])
         eligible = ((self.county.tier[fac] >= COUNTY) & (ep["severity"][rows] >= 3)
                     & ~ep["recovery"][rows]
                     & self.treats[INPATIENT, centre, 2, REHABILITATION])
-        go = eligible & (self.streams["referral"].random(rows.size) < ref.down_referral_probability)
+        chance = self.policy.referral.down_referral_probability
+        go = eligible & (self._draw("referral", rows) < chance)
         if not go.any():
             return
         self.counters.add("referrals_down", self.row, fac[go])
         src = rows[go]
-        ep.add(int(go.sum()), resident=ep["resident"][src], kind=ep["kind"][src], severity=2,
-               care=INPATIENT, line=REHABILITATION, onset_day=self.day, status=QUEUED,
-               facility=centre[go], queue=INPATIENT, queued_day=self.day, attempts=1,
-               referred=True, referral_target=centre[go], recovery=True)
+        self.episodes.add(
+            int(go.sum()), resident=ep["resident"][src], kind=ep["kind"][src], severity=2,
+            care=INPATIENT, line=REHABILITATION, onset_day=self.day, status=QUEUED,
+            facility=centre[go], queue=INPATIENT, queued_day=self.day, attempts=1,
+            referred=True, referral_target=centre[go], recovery=True)
 
     def _onsets(self) -> None:
         rng = self.streams["onsets"]
@@ -240,7 +271,6 @@ class TieredCareModel(mesa.Model):
         severity = np.asarray(EPISODE_SEVERITY, dtype=np.int8)[kind]
         admitted = draw.random(n) < self.scenario.episodes.moderate_admission_share
         care = np.where((severity >= 3) | ((kind == MODERATE) & admitted), INPATIENT, OUTPATIENT)
-        # Each type's cumulative shares, shifted by the type index, form one sorted array.
         n_lines = len(SERVICE_LINES)
         line = np.searchsorted(self.line_search, kind + draw.random(n), side="right")
         line = np.minimum(line - kind * n_lines, n_lines - 1)
@@ -251,13 +281,13 @@ class TieredCareModel(mesa.Model):
         pop.episode[resident] = self.episodes["id"][rows]
 
     def _gatekeeping(self) -> None:
+        """New episodes of contracted patients who keep to gatekeeping go to their team."""
         ep = self.episodes
-        new = (ep["status"] == CHOOSING) & (ep["attempts"] == 0)
-        rows = np.flatnonzero(new)
-        clinic, centre = self._family_doctor(ep["resident"][rows])
-        adherent = self.streams["gatekeeping"].random(rows.size) < \
-            self.scenario.policy.family_doctor.adherence
-        go = (centre >= 0) & adherent
+        rows = np.flatnonzero((ep["status"] == CHOOSING) & (ep["attempts"] == 0))
+        covered = self.family_doctors.facilities(ep["resident"][rows], combination=False)
+        clinic, centre = covered[:, 0], covered[:, 1]
+        adherence = self.policy.family_doctor.gatekeeping.adherence
+        go = (centre >= 0) & (self._draw("gatekeeping", rows) < adherence)
         rows, clinic, centre = rows[go], clinic[go], centre[go]
         at_clinic = (clinic >= 0) & self.treats_by_need[self._need(rows), np.maximum(clinic, 0)]
         ep["gatekept"][rows] = True
@@ -270,7 +300,8 @@ class TieredCareModel(mesa.Model):
         exhausted = self.episodes["attempts"][rows] >= self.scenario.service.max_attempts
         self._unmet(rows[exhausted])
         rows = rows[~exhausted]
-        choice = choose(self.scenario.choice, self._choosers(rows), self.streams["choice"])
+        choice = choose(self.scenario.choice, self._choosers(rows),
+                        self._draw("choice", rows, self.episodes["attempts"][rows]))
         self._unmet(rows[choice < 0])
         self._join(rows[choice >= 0], choice[choice >= 0])
 
@@ -284,28 +315,80 @@ class TieredCareModel(mesa.Model):
             [self.candidate_minutes[home],
              self.county.village_minutes[home, np.maximum(target, 0)][:, None]], axis=1)
         safe = np.maximum(cand, 0)
-        sev, care = ep["severity"][rows], ep["care"][rows]
         capable = self.treats_by_need[self._need(rows)[:, None], safe]
         # At a facility that cannot treat, the patient expects to pay for a consultation.
-        charged = np.where(capable, care[:, None], OUTPATIENT)
-        code = tariff_code(pop.scheme[resident], 0, sev)[:, None] + charged * N_SEV
-        cap_left = self._cap_left(resident)
-        cap_left = np.where(charged == INPATIENT, cap_left[1][:, None], cap_left[0][:, None])
-        fund = np.minimum(self.fund_table[code, safe], cap_left)
-        oop = self.cost_table[code, safe] - fund
+        charged = np.where(capable, ep["care"][rows][:, None], OUTPATIENT)
+        contract, own_doctor = self._contract_status(resident, cand)
+        oop, _ = self._price(rows, resident, charged, contract, safe)
         return Choosers(
             candidates=cand, minutes=minutes, oop=oop,
-            wait_days=self.expected_wait[charged, safe],
+            wait_days=self.state.expected_wait()[charged, safe],
             quality=self.state.quality[safe], capable=capable,
             severity=ep["severity"][rows], income=self.income[pop.income_group[resident]],
-            family_doctor=np.stack(self._family_doctor(resident), axis=1),
-            referral_target=target, avoid=ep["avoid"][rows], referred=ep["referred"][rows],
+            own_doctor=own_doctor, referral_target=target, avoid=ep["avoid"][rows],
+            referred=ep["referred"][rows],
         )
+
+    def _contract_status(self, resident: np.ndarray, fac: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """Each patient's contract relative to each facility ([n] or [n, C] facilities).
+
+        Returns:
+            ``(status, own)``: not contracted (0), contracted elsewhere (1) or here (2)
+            and whether the facility is one the contract covers.
+        """
+        combination = self.policy.family_doctor.combination.enabled
+        covered = self.family_doctors.facilities(resident, combination)
+        f = fac[:, None] if fac.ndim == 1 else fac
+        own = f == covered[:, :1]  # covered is -1 where there is no contract: never a match
+        for k in range(1, covered.shape[1]):
+            own |= f == covered[:, k : k + 1]
+        signed = (self.population.team[resident] >= 0)[:, None]
+        status = signed * (CONTRACTED_ELSEWHERE + own)
+        return (status[:, 0], own[:, 0]) if fac.ndim == 1 else (status, own)
+
+    def _price(self, rows: np.ndarray, resident: np.ndarray, care: np.ndarray,
+               contract: np.ndarray, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-pocket and insurer payment for episodes' care at facilities.
+
+        ``care``, ``contract`` and ``fac`` are shaped [n] or [n, C]; the episode's own
+        attributes (scheme, severity, referral, recovery) broadcast along the rows.
+        """
+        ep, rules = self.episodes, self.rules
+        col = (lambda a: a[:, None]) if fac.ndim == 2 else (lambda a: a)
+        exempt = ep["referred"][rows]
+        if self.policy.referral_incentives.emergencies_exempt:
+            exempt = exempt | self.emergency_line[ep["line"][rows]]
+        code = tariff_code(col(self.population.scheme[resident]), care,
+                           col(ep["severity"][rows]), col(exempt), contract)
+        cost = rules.cost[code, fac]
+        cap_left = rules.annual_cap[care] - self.population.fund_paid[care, col(resident)]
+        if not (rules.cumulative_deductible or rules.recovery_deductible_waived):
+            return out_of_pocket(cost, 0.0, 1.0, cap_left, rules.fund[code, fac])
+        offset = np.where(care == INPATIENT, col(self._deductible_offset(rows)), 0.0)
+        deductible = np.maximum(rules.deductible[code, fac] - offset, 0.0)
+        return out_of_pocket(cost, deductible, rules.ratio[code, fac], cap_left,
+                             rules.contact_cap[code, fac])
+
+    def _deductible_offset(self, rows: np.ndarray) -> np.ndarray:
+        """Part of the deductible each episode does not pay again [CNY].
+
+        With the cumulative deductible, an episode referred upward has the referring tier's
+        inpatient deductible counted; a recovery stay may be free of the deductible.
+        """
+        ep, rules = self.episodes, self.rules
+        offset = np.zeros(rows.size)
+        if rules.cumulative_deductible:
+            tier = ep["referral_tier"][rows]
+            offset = np.where(tier >= 0, rules.inpatient_deductible[np.maximum(tier, 0)], 0.0)
+        if rules.recovery_deductible_waived:
+            offset = np.where(ep["recovery"][rows], np.inf, offset)
+        return offset
 
     def _join(self, rows: np.ndarray, facility: np.ndarray) -> None:
         ep = self.episodes
         need = self._need(rows, INPATIENT)
-        admits = self.treats_by_need[need, facility]
+        admits = self.treats_by_need[need, facility] | self._stretches(rows, need, facility)
         ep["facility"][rows] = facility
         ep["queue"][rows] = np.where((ep["care"][rows] == INPATIENT) & admits, INPATIENT,
                                      OUTPATIENT)
@@ -313,31 +396,56 @@ class TieredCareModel(mesa.Model):
         ep["queued_day"][rows] = self.day
         ep["attempts"][rows] += 1
 
+    def _stretches(self, rows: np.ndarray, need: np.ndarray, facility: np.ndarray
+                   ) -> np.ndarray:
+        """Under capitation: whether the county hospital takes on an episode it would refer."""
+        if self.stretch_by_need is None:
+            return np.zeros(need.shape, dtype=bool)
+        draw = self._draw("capitation", rows, self.episodes["attempts"][rows])
+        return self.stretch_by_need[need, facility] & (draw < self.policy.capitation.strength)
+
     def _serve(self) -> None:
         ep = self.episodes
         rows = np.flatnonzero(ep["status"] == QUEUED)
         if rows.size == 0:
             return
-        fac, queue = ep["facility"][rows], ep["queue"][rows]
+        fac, queue, referred = ep["facility"][rows], ep["queue"][rows], ep["referred"][rows]
         group = fac.astype(np.int64) * 2 + queue
         # One sort key: queue, then referred patients first, then day joined; the stable
         # sort keeps row (= arrival) order among equals.
-        key = (group * 2 + ~ep["referred"][rows]) * (self.total_days + 1) + (
+        key = (group * 2 + ~referred) * (self.total_days + 1) + (
             ep["queued_day"][rows] - self.day + self.total_days)
-        order = np.argsort(key, kind="stable")
+        rank = rank_within(group, np.argsort(key, kind="stable"))
         capacity = np.stack([self.state.outpatient_slots,
                              np.maximum(self.state.beds - self.state.occupied_beds, 0)], axis=1)
-        served = rank_within(group, order) < capacity.ravel()[group]
+        capacity = capacity.ravel()[group]
+        # Reserved capacity: patients without a referral may use only the open part.
+        referred_ahead = np.bincount(group[referred], minlength=2 * self.county.n_facilities
+                                     )[group] if referred.any() else 0
+        open_part = np.floor(capacity * (1.0 - self.reserved[fac]))
+        served = (rank < capacity) & (referred | (rank - referred_ahead < open_part))
         rows, fac, queue = rows[served], fac[served], queue[served]
+        need = self._need(rows, OUTPATIENT)
+        treatable = self.treats_by_need[need, fac] | self._stretches(rows, need, fac)
         # Admission queues hold only patients the facility can admit; an outpatient contact
-        # treats the episode if it needs no bed and the facility has the skill, else refers.
-        treated = (queue == INPATIENT) | (
-            self.treats_by_need[self._need(rows, OUTPATIENT), fac]
-            & (ep["care"][rows] == OUTPATIENT))
+        # treats the episode if it needs no bed and the facility can treat it, else refers.
+        treated = (queue == INPATIENT) | (treatable & (ep["care"][rows] == OUTPATIENT))
+        sent_down = treated & self._sends_follow_up_down(rows, fac)
+        treated &= ~sent_down
         self._record_contacts(rows, fac, treated)
         self._admit(rows[queue == INPATIENT])
         self._close_treated(rows[(queue == OUTPATIENT) & treated])
-        self._refer_up(rows[~treated])
+        self._refer(rows[sent_down], down=True)
+        self._refer(rows[~treated & ~sent_down], down=False)
+
+    def _sends_follow_up_down(self, rows: np.ndarray, fac: np.ndarray) -> np.ndarray:
+        """Under capitation: county hospitals send chronic follow-up down to the township."""
+        strength = self.policy.capitation.strength
+        if strength == 0.0:
+            return np.zeros(rows.size, dtype=bool)
+        follow_up = (self.episodes["kind"][rows] == CHRONIC_FOLLOW_UP) & \
+            (self.county.tier[fac] == COUNTY) & self.county.in_county[fac]
+        return follow_up & (self._draw("follow_up", rows) < strength)
 
     def _record_contacts(self, rows: np.ndarray, fac: np.ndarray, treated: np.ndarray) -> None:
         """Count the served contacts and charge the patients."""
@@ -347,31 +455,29 @@ class TieredCareModel(mesa.Model):
         c.add("admissions", r, fac[queue == INPATIENT])
         c.add("recovery_admissions", r, fac[ep["recovery"][rows]])
         c.add("unreferred", r, fac[~ep["referred"][rows]])
-        tier = self.county.tier[fac]
         wait = np.minimum(self.day - ep["queued_day"][rows], MAX_WAIT_BIN)
         bins = c.wait_hist.shape[2]
-        c.wait_hist[r] += np.bincount(tier * bins + wait, minlength=c.wait_hist[r].size
+        c.wait_hist[r] += np.bincount(self.county.tier[fac] * bins + wait,
+                                      minlength=c.wait_hist[r].size
                                       ).reshape(c.wait_hist[r].shape).astype(np.int32)
-        code = tariff_code(pop.scheme[resident], queue, ep["severity"][rows])
-        paid = queue.astype(np.int64) * pop.size + resident  # index into fund_paid.ravel()
-        cap_left = self.rules.annual_cap[queue] - pop.fund_paid.ravel()[paid]
-        fund = np.minimum(self.fund_table[code, fac], np.maximum(cap_left, 0.0))
-        oop = self.cost_table[code, fac] - fund
-        np.add.at(pop.fund_paid.ravel(), paid, fund)
+        contract, _ = self._contract_status(resident, fac)
+        oop, fund = self._price(rows, resident, queue, contract, fac)
+        np.add.at(pop.fund_paid.ravel(), queue.astype(np.int64) * pop.size + resident, fund)
         ep["oop"][rows] += oop
         c.add("oop", r, fac, oop)
         c.add("fund", r, fac, fund)
-        self._family_doctor_contacts(rows, fac, wait, treated)
+        self.family_doctors.score_contacts(rows, fac, wait, treated)
 
     def _admit(self, rows: np.ndarray) -> None:
         ep = self.episodes
         fac = ep["facility"][rows]
         mean = self.state.stay_days[fac, ep["severity"][rows]]
-        mean = np.where(ep["recovery"][rows], self.scenario.policy.referral.recovery_stay_days,
-                        mean)
-        # Gamma(2) stays: right-skewed like real lengths of stay, with the configured mean.
-        stay = np.maximum(stochastic_round(self.streams["stay"].gamma(2.0, mean / 2.0),
-                                           self.streams["stay"]), 1)
+        mean = np.where(ep["recovery"][rows], self.policy.referral.recovery_stay_days, mean)
+        # Gamma(2) stays (a sum of two exponentials): right-skewed like real lengths of
+        # stay, with the configured mean.
+        u1, u2, u3 = (self._draw("stay", rows, k) for k in range(3))
+        stay = mean / 2.0 * -(np.log1p(-u1) + np.log1p(-u2))
+        stay = np.maximum(stochastic_round(stay, u3), 1)
         ep["status"][rows] = IN_BED
         ep["discharge_day"][rows] = self.day + stay
         self.state.occupied_beds += np.bincount(fac, minlength=self.county.n_facilities)
@@ -404,15 +510,47 @@ class TieredCareModel(mesa.Model):
             c.flows += np.bincount(township * c.n_facilities + fac, minlength=c.flows.size
                                    ).reshape(c.flows.shape)
 
-    def _refer_up(self, rows: np.ndarray) -> None:
+    def _refer(self, rows: np.ndarray, down: bool) -> None:
+        """Refer episodes on.
+
+        Upward: the patient chooses again tomorrow, holding a referral to the nearest
+        capable facility. Downward (chronic follow-up under capitation): the patient is
+        booked into the home township centre's queue.
+        """
         ep = self.episodes
         fac = ep["facility"][rows]
-        self.counters.add("referrals_up", self.row, fac)
-        ep["referral_target"][rows] = self.referral_to[ep["care"][rows], fac,
-                                                       ep["severity"][rows], ep["line"][rows]]
+        self.counters.add("referrals_down" if down else "referrals_up", self.row, fac)
+        if down:
+            target = self._home_centre(ep["resident"][rows])
+        else:
+            target = self.referral_to[ep["care"][rows], fac, ep["severity"][rows],
+                                      ep["line"][rows]]
+            target = self._to_partner_hospital(rows, target)
+        ep["referral_target"][rows] = target
+        ep["referral_tier"][rows] = self.county.tier[fac]
         ep["referred"][rows] = True
         ep["avoid"][rows] = fac
-        self._rechoose(rows)
+        if down:
+            self._join(rows, target)
+        else:
+            self._rechoose(rows)
+
+    def _to_partner_hospital(self, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """With "1+1+1" contracts, refer to the contract's county or city hospital if able."""
+        if not self.policy.family_doctor.combination.enabled or rows.size == 0:
+            return target
+        ep = self.episodes
+        covered = self.family_doctors.facilities(ep["resident"][rows], combination=True)
+        need = self._need(rows)
+        county_partner, city_partner = covered[:, 2], covered[:, 3]
+        safe = np.maximum(target, 0)
+        hospital_needed = (target >= 0) & (self.county.tier[safe] >= COUNTY)
+        out_of_county = (target >= 0) & ~self.county.in_county[safe]
+        for partner, applies in ((county_partner, hospital_needed & self.county.in_county[safe]),
+                                 (city_partner, out_of_county)):
+            able = (partner >= 0) & self.treats_by_need[need, np.maximum(partner, 0)]
+            target = np.where(applies & able, partner, target)
+        return target
 
     def _leave_queues(self) -> None:
         ep = self.episodes
@@ -425,8 +563,8 @@ class TieredCareModel(mesa.Model):
         # A recovery stay that never starts ends at home; the illness was already treated.
         self._close(rows[recovery])
         rows = rows[~recovery]
-        self._family_doctor_contacts(rows, ep["facility"][rows], None, None)
-        forgo = self.streams["balking"].random(rows.size) < \
+        self.family_doctors.score_contacts(rows, ep["facility"][rows], None, None)
+        forgo = self._draw("balking", rows, ep["attempts"][rows]) < \
             np.asarray(self.scenario.service.forgo_probability)[ep["severity"][rows] - 1]
         self._unmet(rows[forgo])
         ep["avoid"][rows[~forgo]] = ep["facility"][rows[~forgo]]
@@ -440,93 +578,6 @@ class TieredCareModel(mesa.Model):
     def _unmet(self, rows: np.ndarray) -> None:
         self._close(rows)
         self.counters.unmet[self.row] += rows.size
-
-    # ------------------------------------------------------------------ family doctors
-
-    def _family_doctor_contacts(self, rows: np.ndarray, fac: np.ndarray,
-                                wait: np.ndarray | None, treated: np.ndarray | None) -> None:
-        """Score contacts with one's own family doctor; sign unsigned visitors up.
-
-        Args:
-            rows: Episodes served (``wait`` given) or leaving the queue (``wait`` None).
-            fac: Their facility.
-            wait: Days waited by served contacts.
-            treated: Whether each served contact treated the episode (else it referred).
-        """
-        ep, pop = self.episodes, self.population
-        resident = ep["resident"][rows]
-        team = pop.team[resident]
-        clinic, centre = self._family_doctor(resident)
-        own = (team >= 0) & ((fac == centre) | (fac == clinic))
-        if wait is None:
-            np.add.at(pop.contacts_bad, resident[own], 1)
-            return
-        fd = self.scenario.policy.family_doctor
-        good = own & treated & (wait <= fd.satisfactory_wait_days)
-        np.add.at(pop.contacts_good, resident[good], 1)
-        np.add.at(pop.contacts_bad, resident[own & ~good], 1)
-        home_centre = self.county.home_township_centre[pop.home[resident]]
-        visitor = (team < 0) & (fac == home_centre) & ~ep["recovery"][rows]
-        visitor &= self.streams["signup"].random(rows.size) < fd.signup_at_visit
-        if visitor.any():
-            self._sign(np.unique(resident[visitor]))
-
-    def _family_doctor(self, resident: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Facilities of each resident's family-doctor team: village clinic and centre.
-
-        Returns:
-            ``(clinic, centre)``; -1 for residents without a contract, and clinic -1 when
-            village doctors are not part of the teams.
-        """
-        team = self.population.team[resident]
-        signed = team >= 0
-        centre = np.where(signed, self.team_facility[np.maximum(team, 0)], -1)
-        if not self.scenario.policy.family_doctor.village_doctors_in_team:
-            return np.full_like(centre, -1), centre
-        clinic = self.county.villages[self.population.home[resident]]
-        return np.where(signed, clinic, -1), centre
-
-    def _sign(self, residents: np.ndarray) -> None:
-        """Place applicants (in random order) with their township centre's teams."""
-        pop = self.population
-        residents = residents[pop.team[residents] < 0]
-        residents = self.streams["signup"].permutation(residents)
-        centre = self.county.home_township_centre[pop.home[residents]]
-        team = contracts.assign_teams(centre, self.team_facility,
-                                      self.team_capacity - self.team_members)
-        placed = residents[team >= 0]
-        pop.team[placed] = team[team >= 0]
-        self.team_members += np.bincount(team[team >= 0], minlength=self.team_members.size)
-        self._count_contracts(placed, +1)
-
-    def _count_contracts(self, residents: np.ndarray, sign: int) -> None:
-        pop = self.population
-        self.contracted += sign * np.array([
-            residents.size, np.count_nonzero(pop.age_group[residents] == ELDERLY),
-            np.count_nonzero(pop.chronic[residents])])
-
-    def _renew_contracts(self) -> None:
-        """Annual renewal: contracts renew or lapse by satisfaction; others may sign."""
-        pop, fd = self.population, self.scenario.policy.family_doctor
-        rng = self.streams["renewal"]
-        signed = np.flatnonzero(pop.team >= 0)
-        keep = rng.random(signed.size) < contracts.renewal_chance(
-            pop.contacts_good[signed], pop.contacts_bad[signed], fd.renewal_probability,
-            fd.renewal_satisfaction_effect)
-        lapsed = signed[~keep]
-        self.team_members -= np.bincount(pop.team[lapsed], minlength=self.team_members.size)
-        pop.team[lapsed] = -1
-        self._count_contracts(lapsed, -1)
-        pop.contacts_good[:] = 0
-        pop.contacts_bad[:] = 0
-        unsigned = np.ones(pop.size, dtype=bool)
-        unsigned[signed] = False
-        candidates = np.flatnonzero(unsigned)
-        chance = contracts.steady_signup_chance(self._signup_probability(candidates),
-                                                fd.renewal_probability)
-        self._sign(candidates[rng.random(candidates.size) < chance])
-
-    # ------------------------------------------------------------------ end of day
 
     def _end_of_day(self) -> None:
         ep, st, c, r = self.episodes, self.state, self.counters, self.row
@@ -544,12 +595,12 @@ class TieredCareModel(mesa.Model):
         ep.compact(min_share=0.3)
         day_of_year = self.day % DAYS_PER_YEAR
         if day_of_year == self.scenario.policy.family_doctor.renewal_day_of_year:
-            self._renew_contracts()
+            self.family_doctors.renew()
         if day_of_year == DAYS_PER_YEAR - 1:
             self.population.fund_paid[:] = 0.0  # caps are per calendar year
-        c.contracted[r] = self.contracted
+        c.contracted[r] = self.family_doctors.contracted
 
-    # ------------------------------------------------------------------ views
+    # ------------------------------------------------------------------ helpers and views
 
     def _need(self, rows: np.ndarray, care: int | None = None) -> np.ndarray:
         """Row of each episode's needs in ``treats_by_need`` (its own care type by default)."""
@@ -557,30 +608,34 @@ class TieredCareModel(mesa.Model):
         care_type = ep["care"][rows] if care is None else care
         return (care_type * N_SEV + ep["severity"][rows]) * len(SERVICE_LINES) + ep["line"][rows]
 
-    def _cap_left(self, resident: np.ndarray) -> np.ndarray:
-        """What remains of each resident's annual caps [care type, n] [CNY]."""
-        left = self.rules.annual_cap[:, None] - self.population.fund_paid[:, resident]
-        return np.maximum(left, 0.0)
+    def _draw(self, process: str, rows: np.ndarray, salt: np.ndarray | int = 0) -> np.ndarray:
+        """Uniform draws of a process keyed by episode id (common across scenarios)."""
+        return self.streams.uniform(process, self.episodes["id"][rows], salt)
 
-    @property
-    def expected_wait(self) -> np.ndarray:
-        """Expected wait by [queue type, facility] from yesterday's queues [days]."""
-        return self.state.expected_wait()
+    def _home_centre(self, resident: np.ndarray) -> np.ndarray:
+        return self.county.home_township_centre[self.population.home[resident]]
 
     @property
     def income(self) -> np.ndarray:
         """Annual income of each income group [CNY]."""
         return np.asarray(self.scenario.population.annual_income)
 
+    @property
+    def teams(self) -> list:
+        """Family-doctor team agents."""
+        return self.family_doctors.teams
+
     def patient(self, i: int) -> dict[str, object]:
-        """Everything about resident ``i``: attributes, contract and open episode."""
+        """Everything about resident ``i``: attributes, contract and open episodes."""
         info = self.population.resident(i)
         home = self.population.home[i]
         info["home_village_id"] = self.county.ids[self.county.villages[home]]
-        clinic, centre = self._family_doctor(np.array([i]))
-        info["family_doctor"] = [self.county.ids[f] for f in (clinic[0], centre[0]) if f >= 0]
-        rows = np.flatnonzero(self.episodes["resident"] == i)
-        info["open_episodes"] = [self.episodes.row(int(k)) for k in rows]
+        combination = self.policy.family_doctor.combination.enabled
+        covered = self.family_doctors.facilities(np.array([i]), combination)[0]
+        info["family_doctor"] = [self.county.ids[f] for f in covered if f >= 0]
+        ep = self.episodes
+        rows = np.flatnonzero((ep["resident"] == i) & (ep["status"] != CLOSED))
+        info["open_episodes"] = [ep.row(int(k)) for k in rows]
         return info
 
     def open_episode_counts(self) -> dict[str, int]:
@@ -595,3 +650,8 @@ class TieredCareModel(mesa.Model):
             "referred": int(np.count_nonzero(choosing & ep["referred"][illness])),
             "choosing": int(np.count_nonzero(choosing & ~ep["referred"][illness])),
         }
+
+
+def _by_need(table: np.ndarray) -> np.ndarray:
+    """A [care, F, severity, line] table as [need, F] rows, need = (care·5 + sev)·L + line."""
+    return table.transpose(0, 2, 3, 1).reshape(-1, table.shape[1])

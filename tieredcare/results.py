@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from tieredcare.config import dump_yaml, resolved_dict, scenario_hash
+from tieredcare.config.policy import switch_days
 from tieredcare.run import RunOutput
 
 PACKAGES = ("tieredcare", "mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "scipy")
@@ -159,6 +160,7 @@ def run_manifest(output: RunOutput, *, source: str | None, overrides: list[str],
         "git_commit": git_commit(),
         "files": ["scenario.yaml", "timeseries.parquet", "facilities.parquet", "flows.parquet",
                   "summary.json"],
+        "levers": switch_days(scenario.policy),
         "resolved_config": resolved_dict(scenario),
     }
 
@@ -186,7 +188,7 @@ def write_run(output: RunOutput, out_dir: Path, *, source: str | None = None,
         write_json(tmp / "summary.json", {
             "scenario": output.scenario.name, "seed": output.scenario.seed,
             "config_hash": scenario_hash(output.scenario), "indicators": output.summary,
-            "episodes": output.episodes})
+            "episodes": output.episodes, "timeline": output.timeline})
         # The manifest goes last: its presence marks a complete folder.
         write_json(tmp / MANIFEST, run_manifest(output, source=source,
                                                 overrides=overrides or [], command=command))

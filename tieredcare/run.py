@@ -28,6 +28,7 @@ class RunOutput:
         flows: Treated episodes by home township and facility over the horizon.
         summary: Every indicator over the horizon.
         episodes: Episode accounting over the whole run (warm-up included).
+        timeline: Lever switches during the run (``day``, ``lever``, ``switch``).
         wall_seconds: Time spent simulating.
     """
 
@@ -38,7 +39,7 @@ class RunOutput:
     summary: dict[str, float]
     episodes: dict[str, int]
     wall_seconds: float
-    extra: dict[str, object] = field(default_factory=dict)
+    timeline: list[dict[str, object]] = field(default_factory=list)
 
 
 def simulate(
@@ -77,6 +78,7 @@ def collect(model: TieredCareModel, wall_seconds: float = float("nan")) -> RunOu
         summary=summary(model.counters, model.county, rows),
         episodes=episode_accounting(model),
         wall_seconds=wall_seconds,
+        timeline=list(model.timeline),
     )
 
 

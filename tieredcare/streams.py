@@ -27,8 +27,27 @@ def stream_seed(root: int, name: str) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=root, spawn_key=(zlib.crc32(name.encode()),))
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a fast, well-mixed bijection of 64-bit integers."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
 class RandomStreams:
-    """One :class:`numpy.random.Generator` per named process, created on first use.
+    """Random numbers for each named process, derived from one root seed.
+
+    ``streams[name]`` is a :class:`numpy.random.Generator` for draws made in bulk (onsets,
+    the synthetic population). :meth:`uniform` gives draws keyed by an identifier instead
+    (an episode id and the attempt number): the same episode gets the same number in every
+    scenario run with the same seed, however many other patients choose that day, which
+    keeps policy comparisons low-noise.
 
     Args:
         root: Root seed of the run.
@@ -37,12 +56,31 @@ class RandomStreams:
     def __init__(self, root: int) -> None:
         self.root = int(root)
         self._generators: dict[str, np.random.Generator] = {}
+        self._keys: dict[str, np.uint64] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         """The generator of process ``name``."""
         if name not in self._generators:
             self._generators[name] = np.random.default_rng(stream_seed(self.root, name))
         return self._generators[name]
+
+    def uniform(self, name: str, keys: np.ndarray, salt: np.ndarray | int = 0) -> np.ndarray:
+        """Uniform numbers in [0, 1), one per key, fixed by (root, name, key, salt).
+
+        Args:
+            name: The random process.
+            keys: Identifiers, e.g. episode ids.
+            salt: A second identifier, e.g. the attempt number or which draw of several.
+
+        Returns:
+            Float64 array shaped like ``keys``.
+        """
+        if name not in self._keys:
+            self._keys[name] = stream_seed(self.root, name).generate_state(1, np.uint64)[0]
+        with np.errstate(over="ignore"):
+            x = np.asarray(keys).astype(np.uint64) * _GOLDEN + np.asarray(salt, dtype=np.uint64)
+        z = _splitmix(_splitmix(x) ^ self._keys[name])
+        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:

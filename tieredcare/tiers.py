@@ -49,3 +49,7 @@ SCHEMES: tuple[str, ...] = ("resident", "employee")
 """Urban-rural resident insurance (城乡居民医保) and urban employee insurance (职工医保)."""
 
 INCOME_GROUPS: tuple[str, ...] = ("low", "middle", "high")
+LOW_INCOME = 0
+
+EMERGENCY_LINES = tuple(LINE_INDEX[n] for n in SERVICE_LINES[6:])
+"""The five centres' lines: emergencies, exempt from referral rules when the policy says so."""

@@ -33,7 +33,7 @@ class Choosers:
         capable: Whether each candidate can treat the episode [n, C].
         severity: Severity of each episode [n].
         income: Annual income of each patient [n] [CNY].
-        family_doctor: Facilities of the patient's family-doctor team, -1 if none [n, k].
+        own_doctor: Whether each candidate is covered by the patient's contract [n, C].
         referral_target: Facility the patient holds a referral to, -1 if none [n].
         avoid: Facility the patient just left after a long wait, -1 if none [n].
         referred: Whether the patient was referred on (then only capable candidates) [n].
@@ -47,7 +47,7 @@ class Choosers:
     capable: np.ndarray
     severity: np.ndarray
     income: np.ndarray
-    family_doctor: np.ndarray
+    own_doctor: np.ndarray
     referral_target: np.ndarray
     avoid: np.ndarray
     referred: np.ndarray
@@ -70,10 +70,7 @@ def utility(weights: Choice, c: Choosers) -> np.ndarray:
     u -= weights.wait * c.wait_days
     u += np.asarray(weights.quality)[c.severity - 1][:, None] * c.quality
     u += weights.capable * c.capable
-    own_doctor = np.zeros(u.shape, dtype=bool)
-    for k in range(c.family_doctor.shape[1]):
-        own_doctor |= c.candidates == c.family_doctor[:, k : k + 1]
-    np.add(u, weights.contract, out=u, where=own_doctor)
+    np.add(u, weights.contract, out=u, where=c.own_doctor)
     np.add(u, weights.referred, out=u, where=c.candidates == c.referral_target[:, None])
     closed = (c.candidates < 0) | (c.candidates == c.avoid[:, None])
     closed |= c.referred[:, None] & ~c.capable
@@ -96,7 +93,7 @@ def probabilities(weights: Choice, c: Choosers) -> np.ndarray:
     return np.divide(e, total, out=np.zeros_like(e), where=total > 0).T
 
 
-def choose(weights: Choice, c: Choosers, rng: np.random.Generator) -> np.ndarray:
+def choose(weights: Choice, c: Choosers, uniform: np.ndarray) -> np.ndarray:
     """Draw each patient's facility from the logit probabilities.
 
     One uniform number per patient is compared with the cumulative probabilities, so a
@@ -106,14 +103,14 @@ def choose(weights: Choice, c: Choosers, rng: np.random.Generator) -> np.ndarray
     Args:
         weights: Logit weights.
         c: The choosers and their candidates.
-        rng: The ``choice`` random stream.
+        uniform: One uniform draw in [0, 1) per patient.
 
     Returns:
         Chosen facility index of each patient, or -1 where every candidate is closed.
     """
     cumulative = np.cumsum(_weights(utility(weights, c)), axis=0)
     total = cumulative[-1]
-    draw = rng.random(total.size) * total
+    draw = uniform * total
     pick = np.minimum((cumulative <= draw).sum(axis=0), cumulative.shape[0] - 1)
     chosen = c.candidates[np.arange(pick.size), pick]
     return np.where(total > 0, chosen, -1)

@@ -1,8 +1,16 @@
-"""Out-of-pocket cost under the reimbursement rules (差别化报销).
+"""Out-of-pocket cost under the reimbursement rules (差别化报销 and its companion levers).
 
-One rule serves both the patient's expectation when choosing a facility and the charge
-when care is given: the insurer pays ``ratio`` of the cost above the ``deductible``, up to
-what remains of the resident's annual cap; the patient pays the rest.
+One rule, :func:`out_of_pocket`, serves both the patient's expectation when choosing a
+facility and the charge when care is given: the insurer pays ``ratio`` of the cost above
+the ``deductible``, up to the per-contact cap and what remains of the resident's annual
+cap; the patient pays the rest.
+
+Which ratio and deductible apply depends on the facility's tier and on the patient:
+insurance scheme, care type, severity, whether the patient is exempt from the
+non-referral penalty (holds a referral, or is an exempt emergency), and whether the
+facility is one the patient is contracted with. :class:`CostRules` holds the resulting
+tables, one row per kind of patient (:func:`tariff_code`) and one column per facility,
+so the daily loop looks prices up instead of recomputing them.
 """
 
 from __future__ import annotations
@@ -11,65 +19,150 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tieredcare.config.schema import Scenario
-from tieredcare.tiers import INPATIENT, OUTPATIENT, SCHEMES, TIERS
+from tieredcare.config.policy import Policy
+from tieredcare.config.schema import Costs
+from tieredcare.tiers import COUNTY, INPATIENT, OUTPATIENT, SCHEMES, TIERS
 
 EMPLOYEE_RATIO_CEILING = 0.95
 """Highest ratio the employee uplift may reach (assumption: schemes keep a co-payment)."""
 
+N_SEVERITIES = 5
+NOT_CONTRACTED, CONTRACTED_ELSEWHERE, CONTRACTED_HERE = 0, 1, 2
+"""The patient's contract relative to a facility."""
+_DIMS = (len(SCHEMES), 2, N_SEVERITIES, 2, 3)  # scheme, care, severity, exempt, contract
+
+
+def tariff_code(
+    scheme: np.ndarray | int,
+    care: np.ndarray | int,
+    severity: np.ndarray | int,
+    exempt: np.ndarray | int | bool,
+    contract: np.ndarray | int,
+) -> np.ndarray:
+    """Row of a kind of patient in the :class:`CostRules` tables.
+
+    Args:
+        scheme: Insurance scheme (0 resident, 1 employee).
+        care: Care type charged (0 outpatient, 1 inpatient).
+        severity: Episode severity 0–4.
+        exempt: Exempt from the non-referral penalty (referred, or an exempt emergency).
+        contract: ``NOT_CONTRACTED``, ``CONTRACTED_ELSEWHERE`` or ``CONTRACTED_HERE``.
+    """
+    # Row-major index over _DIMS, written out: this runs for every choice every day.
+    return (((np.asarray(scheme, dtype=np.int64) * 2 + care) * N_SEVERITIES + severity) * 2
+            + exempt) * 3 + contract
+
 
 @dataclass(frozen=True)
 class CostRules:
-    """Cost and reimbursement tables, indexed by care type, tier and scheme.
+    """Prices and reimbursement terms for every kind of patient at every facility.
 
     Attributes:
-        outpatient_cost: Full cost of a visit by tier [CNY].
-        admission_cost: Full cost of an average admission by tier [CNY].
-        severity_cost_factor: Admission cost by severity 0–4, relative to the tier average.
-        ratio: Reimbursement ratio by [scheme, care type, tier].
-        deductible: Deductible by [care type, tier] [CNY].
+        cost: Full cost [code, F] [CNY].
+        ratio: Reimbursement ratio [code, F].
+        deductible: Deductible [code, F] [CNY].
+        contact_cap: Most the insurer pays per visit or admission [code, F] [CNY].
+        fund: What the insurer pays before the annual cap and any deductible offset
+            [code, F] [CNY] (:func:`out_of_pocket` evaluated on the tables).
         annual_cap: Most the insurer pays per resident-year, by care type [CNY].
+        inpatient_deductible: Inpatient deductible by tier (resident scheme) [CNY], for the
+            cumulative deductible after an upward referral.
+        cumulative_deductible: Whether referred inpatients pay only the deductible difference.
+        recovery_deductible_waived: Whether recovery stays after a downward referral are free
+            of the deductible.
     """
 
-    outpatient_cost: np.ndarray
-    admission_cost: np.ndarray
-    severity_cost_factor: np.ndarray
+    cost: np.ndarray
     ratio: np.ndarray
     deductible: np.ndarray
+    contact_cap: np.ndarray
+    fund: np.ndarray
     annual_cap: np.ndarray
+    inpatient_deductible: np.ndarray
+    cumulative_deductible: bool
+    recovery_deductible_waived: bool
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario) -> CostRules:
-        """Tables of a scenario's costs and reimbursement policy."""
-        rules = scenario.policy.reimbursement
-        ratio = np.zeros((len(SCHEMES), 2, len(TIERS)))
-        deductible = np.zeros((2, len(TIERS)))
-        for care, table in ((OUTPATIENT, rules.outpatient), (INPATIENT, rules.inpatient)):
-            for t, tier in enumerate(TIERS):
-                rule = getattr(table, tier, None)
-                if rule is not None:  # villages have no inpatient rule: no beds there
-                    ratio[0, care, t] = rule.ratio
-                    deductible[care, t] = rule.deductible
-        ratio[1] = np.minimum(ratio[0] + rules.employee_ratio_uplift,
-                              np.maximum(ratio[0], EMPLOYEE_RATIO_CEILING))
-        factor = np.array([1.0, 1.0, *scenario.costs.severity_cost_factor])
+    def build(cls, policy: Policy, costs: Costs, tier: np.ndarray) -> CostRules:
+        """Tables of the policy in force, for facilities of the given tiers.
+
+        Args:
+            policy: The policy in force (levers outside their window at their defaults).
+            costs: Full costs of care.
+            tier: Tier of each facility [F].
+        """
+        scheme, care, sev, exempt, contract = (
+            g.ravel()[:, None] for g in np.meshgrid(*map(np.arange, _DIMS), indexing="ij"))
+        base_ratio, base_deductible, base_cap = _tier_rules(policy)
+        t = tier[None, :]
+        ratio = base_ratio[care, t]
+        ratio = np.where(scheme == 1, np.minimum(
+            ratio + policy.reimbursement.employee_ratio_uplift,
+            np.maximum(ratio, EMPLOYEE_RATIO_CEILING)), ratio)
+        ratio = ratio - np.where(exempt == 0, _penalty(policy)[care, t], 0.0)
+        if policy.family_doctor.gatekeeping.compulsory_for_reimbursement:
+            ratio = np.where((contract == CONTRACTED_ELSEWHERE) & (exempt == 0) & (t >= COUNTY),
+                             0.0, ratio)
+        ratio = ratio + np.where(contract == CONTRACTED_HERE,
+                                 policy.contract_bonus.ratio_points, 0.0)
+        full = np.where(care == INPATIENT,
+                        np.asarray(costs.admission.as_list())[t] * _severity_factor(costs)[sev],
+                        np.asarray(costs.outpatient_visit.as_list())[t])
+        shape = full.shape
+        ratio = np.clip(ratio, 0.0, 1.0)
+        deductible = np.broadcast_to(base_deductible[care, t], shape).copy()
+        contact_cap = np.broadcast_to(base_cap[care, t], shape).copy()
+        _, fund = out_of_pocket(full, deductible, ratio, np.inf, contact_cap)
         return cls(
-            outpatient_cost=np.asarray(scenario.costs.outpatient_visit.as_list()),
-            admission_cost=np.asarray(scenario.costs.admission.as_list()),
-            severity_cost_factor=factor,
+            cost=full,
             ratio=ratio,
             deductible=deductible,
-            annual_cap=np.array([rules.outpatient.annual_cap, rules.inpatient.annual_cap]),
+            contact_cap=contact_cap,
+            fund=fund,
+            annual_cap=np.array([policy.reimbursement.outpatient.annual_cap,
+                                 policy.reimbursement.inpatient.annual_cap]),
+            inpatient_deductible=base_deductible[INPATIENT],
+            cumulative_deductible=policy.referral_incentives.cumulative_deductible,
+            recovery_deductible_waived=(
+                policy.referral_incentives.no_deductible_after_down_referral),
         )
 
-    def full_cost(self, care: np.ndarray, tier: np.ndarray, severity: np.ndarray) -> np.ndarray:
-        """Full cost of care of the given type at the given tier [CNY]."""
-        inpatient = self.admission_cost[tier] * self.severity_cost_factor[severity]
-        return np.where(care == INPATIENT, inpatient, self.outpatient_cost[tier])
+
+def _tier_rules(policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ratio, deductible and per-contact cap of the resident scheme by [care, tier]."""
+    rules = policy.reimbursement
+    ratio = np.zeros((2, len(TIERS)))
+    deductible = np.zeros((2, len(TIERS)))
+    cap = np.full((2, len(TIERS)), np.inf)
+    for care, table in ((OUTPATIENT, rules.outpatient), (INPATIENT, rules.inpatient)):
+        for t, name in enumerate(TIERS):
+            rule = getattr(table, name, None)
+            if rule is None:  # villages have no inpatient rule: they have no beds
+                continue
+            ratio[care, t], deductible[care, t] = rule.ratio, rule.deductible
+            cap[care, t] = np.inf if rule.cap is None else rule.cap
+    return ratio, deductible, cap
+
+
+def _penalty(policy: Policy) -> np.ndarray:
+    """Non-referral penalty in ratio points by [care, tier]."""
+    rules = policy.referral_incentives
+    return np.array([rules.non_referral_penalty_outpatient.by_tier(),
+                     rules.non_referral_penalty_inpatient.by_tier()])
+
+
+def _severity_factor(costs: Costs) -> np.ndarray:
+    """Admission cost factor by severity 0–4 (severities 0–2 share the severity-2 factor)."""
+    factor = costs.severity_cost_factor
+    return np.array([factor[0], factor[0], *factor])
 
 
 def out_of_pocket(
-    cost: np.ndarray, deductible: np.ndarray, ratio: np.ndarray, cap_left: np.ndarray
+    cost: np.ndarray,
+    deductible: np.ndarray,
+    ratio: np.ndarray,
+    cap_left: np.ndarray,
+    contact_cap: np.ndarray | float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split a cost between patient and insurer.
 
@@ -78,64 +171,11 @@ def out_of_pocket(
         deductible: Deductible that applies [CNY].
         ratio: Reimbursement ratio that applies [share 0–1].
         cap_left: What remains of the resident's annual cap [CNY].
+        contact_cap: Most the insurer pays for this visit or admission [CNY].
 
     Returns:
         ``(oop, fund)``: paid by the patient and by the insurer [CNY].
     """
-    fund = np.minimum(np.maximum(cost - deductible, 0.0) * ratio, np.maximum(cap_left, 0.0))
+    fund = np.maximum(cost - deductible, 0.0) * ratio
+    fund = np.minimum(np.minimum(fund, contact_cap), np.maximum(cap_left, 0.0))
     return cost - fund, fund
-
-
-def price(
-    rules: CostRules,
-    care: np.ndarray,
-    tier: np.ndarray,
-    severity: np.ndarray,
-    scheme: np.ndarray,
-    cap_left: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-pocket and insurer payment for care at a tier, under a patient's scheme.
-
-    Args:
-        rules: Cost and reimbursement tables.
-        care: Care type of each item (0 outpatient, 1 inpatient).
-        tier: Tier of the facility.
-        severity: Severity of the episode (1–4).
-        scheme: Insurance scheme of the patient.
-        cap_left: What remains of the patient's annual cap for that care type [CNY].
-
-    Returns:
-        ``(oop, fund)`` [CNY], shaped like the broadcast of the inputs.
-    """
-    cost = rules.full_cost(care, tier, severity)
-    return out_of_pocket(cost, rules.deductible[care, tier], rules.ratio[scheme, care, tier],
-                         cap_left)
-
-
-N_SEVERITIES = 5
-
-
-def tariff_code(scheme: np.ndarray, care: np.ndarray, severity: np.ndarray) -> np.ndarray:
-    """Row of a patient's prices in the tables of :func:`tariff`."""
-    return (scheme * 2 + care) * N_SEVERITIES + severity
-
-
-def tariff(rules: CostRules, tier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Full cost and uncapped insurer payment at each facility, for every kind of patient.
-
-    :func:`price` evaluated once per (scheme, care type, severity) and facility, so the
-    daily loop looks prices up instead of recomputing them. The annual cap is applied at
-    look-up: ``fund = min(fund_table, cap_left)``, which is the same rule.
-
-    Args:
-        rules: Cost and reimbursement tables.
-        tier: Tier of each facility [F].
-
-    Returns:
-        ``(cost, fund)`` tables [code, F] [CNY], rows indexed by :func:`tariff_code`.
-    """
-    scheme, care, severity = np.meshgrid(np.arange(len(SCHEMES)), np.arange(2),
-                                         np.arange(N_SEVERITIES), indexing="ij")
-    scheme, care, severity = (a.ravel()[:, None] for a in (scheme, care, severity))
-    oop, fund = price(rules, care, tier[None, :], severity, scheme, np.inf)
-    return oop + fund, fund

@@ -4,48 +4,27 @@ A scenario YAML file is validated against :class:`Scenario`. Each field is decla
 :func:`param`, which records the unit and the source of its default next to the range, so
 the README's parameter table and the error messages are generated from one place.
 Defaults marked "assumption" have no published source and should be varied in sweeps.
+The policy levers live in :mod:`tieredcare.config.policy`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from tieredcare.config.fields import (
+    ASSUMPTION,
+    ByAge,
+    ByTier,
+    Section,
+    ServiceLine,
+    ShareByAge,
+    check_lines,
+    param,
+)
+from tieredcare.config.policy import Policy
 from tieredcare.tiers import EPISODE_TYPES, SERVICE_LINES
-
-ASSUMPTION = "assumption"
-
-
-def param(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
-    """Declare a scenario field with its unit and the source of its default.
-
-    Args:
-        default: Default value (or a zero-argument factory if it is callable).
-        unit: Unit of the value, e.g. ``"CNY"``, ``"days"``, ``"share 0–1"``.
-        source: Where the default comes from, or ``"assumption"``.
-        description: What the field means in the model.
-        **constraints: Pydantic range constraints (``ge``, ``le``, ``gt``, ...).
-
-    Returns:
-        A pydantic ``FieldInfo``.
-    """
-    extra = {"unit": unit, "source": source}
-    if callable(default):
-        return Field(default_factory=default, description=description, json_schema_extra=extra,
-                     **constraints)
-    return Field(default, description=description, json_schema_extra=extra, **constraints)
-
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-
-
-class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are re-validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
 
 # ----------------------------------------------------------------------------- simulation
 
@@ -89,19 +68,8 @@ class TierFacilities(Section):
                            "Perceived quality of care, as patients weigh it.", ge=0.0, le=1.0)
     capability: int = param(1, "highest severity 1–4", ASSUMPTION,
                             "Highest episode severity the facility can treat.", ge=0, le=4)
-    services: list[str] = param(lambda: ["general"], "service lines", ASSUMPTION,
-                                "Service lines the facility offers.")
-
-    @model_validator(mode="after")
-    def _known_services(self) -> TierFacilities:
-        _check_lines(self.services)
-        return self
-
-
-def _check_lines(lines: list[str]) -> None:
-    unknown = [s for s in lines if s not in SERVICE_LINES]
-    if unknown:
-        raise ValueError(f"unknown service line(s) {unknown}; allowed: {list(SERVICE_LINES)}")
+    services: list[ServiceLine] = param(lambda: ["general"], "service lines", ASSUMPTION,
+                                        "Service lines the facility offers.")
 
 
 _ALL_LINES = list(SERVICE_LINES)
@@ -172,26 +140,6 @@ class World(Section):
 # ----------------------------------------------------------------------------- population
 
 
-class ByAge(Section):
-    """A value for each age group: 0–14, 15–64, 65+."""
-
-    child: float = Field(ge=0.0)
-    adult: float = Field(ge=0.0)
-    elderly: float = Field(ge=0.0)
-
-    def as_list(self) -> list[float]:
-        """Values in age-group order (child, adult, elderly)."""
-        return [self.child, self.adult, self.elderly]
-
-
-class ShareByAge(ByAge):
-    """A share 0–1 for each age group."""
-
-    child: float = Field(ge=0.0, le=1.0)
-    adult: float = Field(ge=0.0, le=1.0)
-    elderly: float = Field(ge=0.0, le=1.0)
-
-
 class Population(Section):
     """Residents of the county, synthesised as arrays."""
 
@@ -209,6 +157,10 @@ class Population(Section):
         lambda: ShareByAge(child=0.0, adult=0.09, elderly=0.20), "share 0–1",
         "Li et al. BMJ 2020 (12.8 % of adults), lower in rural areas: assumption",
         "Share of each age group living with diabetes.")
+    disability_prevalence: ShareByAge = param(
+        lambda: ShareByAge(child=0.02, adult=0.045, elderly=0.18), "share 0–1",
+        "2006 national disability survey (6.34 %, over half aged 60+); split by age: "
+        "assumption", "Share of each age group living with a disability.")
     employee_scheme_share: float = param(
         0.12, "share 0–1", ASSUMPTION,
         "Share insured by urban employee insurance; the rest by urban-rural resident insurance.",
@@ -248,7 +200,7 @@ class LineMix(Section):
     @model_validator(mode="after")
     def _valid(self) -> LineMix:
         shares = dict(self.model_extra or {})
-        _check_lines(list(shares))
+        check_lines(list(shares))
         for line, share in shares.items():
             if not isinstance(share, int | float) or not 0.0 <= share <= 1.0:
                 raise ValueError(f"share of {line!r} must be a number in [0, 1], got {share!r}")
@@ -325,20 +277,6 @@ class Episodes(Section):
 
 
 # ----------------------------------------------------------------------------- costs
-
-
-class ByTier(Section):
-    """A value for each tier."""
-
-    village: float = Field(ge=0.0)
-    township: float = Field(ge=0.0)
-    county: float = Field(ge=0.0)
-    city: float = Field(ge=0.0)
-    province: float = Field(ge=0.0)
-
-    def as_list(self) -> list[float]:
-        """Values in tier order."""
-        return [self.village, self.township, self.county, self.city, self.province]
 
 
 class Costs(Section):
@@ -428,132 +366,6 @@ class Service(Section):
         return self
 
 
-# ----------------------------------------------------------------------------- policy
-
-
-_SCHEDULE = ("targets.md: ratios fall and deductibles rise with tier (Shanghai suburban "
-             "scheme); exact values: assumption")
-
-
-class TierRule(Section):
-    """Reimbursement at one tier."""
-
-    ratio: float = Field(ge=0.0, le=1.0, description="Share of cost above the deductible the "
-                         "insurer pays [share 0–1].", json_schema_extra={"source": _SCHEDULE})
-    deductible: float = Field(0.0, ge=0.0, le=1_000_000.0,
-                              description="Paid by the patient before reimbursement starts "
-                              "[CNY per visit or admission].",
-                              json_schema_extra={"source": _SCHEDULE})
-
-
-class OutpatientRules(Section):
-    """Outpatient reimbursement of the urban-rural resident scheme (门诊统筹)."""
-
-    village: TierRule = Field(default_factory=lambda: TierRule(ratio=0.65))
-    township: TierRule = Field(default_factory=lambda: TierRule(ratio=0.60))
-    county: TierRule = Field(default_factory=lambda: TierRule(ratio=0.45))
-    city: TierRule = Field(default_factory=lambda: TierRule(ratio=0.30))
-    province: TierRule = Field(default_factory=lambda: TierRule(ratio=0.25))
-    annual_cap: float = param(500.0, "CNY per person-year", ASSUMPTION,
-                              "Most the outpatient pool pays for one resident in a year.",
-                              ge=0.0, le=10_000_000.0)
-
-
-class InpatientRules(Section):
-    """Inpatient reimbursement of the urban-rural resident scheme."""
-
-    township: TierRule = Field(default_factory=lambda: TierRule(ratio=0.85, deductible=200))
-    county: TierRule = Field(default_factory=lambda: TierRule(ratio=0.75, deductible=500))
-    city: TierRule = Field(default_factory=lambda: TierRule(ratio=0.55, deductible=1_000))
-    province: TierRule = Field(default_factory=lambda: TierRule(ratio=0.50, deductible=1_500))
-    annual_cap: float = param(200_000.0, "CNY per person-year", ASSUMPTION,
-                              "Most the inpatient pool pays for one resident in a year (封顶线).",
-                              ge=0.0, le=100_000_000.0)
-
-
-class Reimbursement(Section):
-    """Reimbursement rules by care type and tier (差别化报销).
-
-    Defaults follow targets.md: ratios fall and deductibles rise with tier (a documented
-    Shanghai suburban scheme paid inpatients 80/75/50 %); the deductibles
-    200/500/1,000/1,500 CNY are the documented assumption there.
-    """
-
-    inpatient: InpatientRules = Field(default_factory=InpatientRules)
-    outpatient: OutpatientRules = Field(default_factory=OutpatientRules)
-    employee_ratio_uplift: float = param(
-        0.10, "ratio points", ASSUMPTION,
-        "Extra ratio the urban employee scheme pays over the resident scheme (capped at 0.95).",
-        ge=0.0, le=1.0)
-
-
-class FamilyDoctor(Section):
-    """Family-doctor teams at township centres and their contracts (家庭医生签约)."""
-
-    teams_per_township: int = param(4, "teams", ASSUMPTION,
-                                    "Family-doctor teams at each township centre.", ge=0, le=200)
-    team_capacity: int = param(2_600, "residents per team", "guideline of ~2,000–2,500 residents "
-                               "per GP team; assumption", "Most residents one team may sign.",
-                               ge=0, le=100_000)
-    signup_probability: dict[str, float] = param(
-        lambda: {"elderly": 0.60, "chronic": 0.55, "other": 0.20}, "probability",
-        "targets.md: 30–70 % of key groups, 20–45 % overall",
-        "Chance that a resident signs at the start, by group (elderly = 65+, chronic = "
-        "hypertension or diabetes; a resident in both takes the higher).")
-    village_doctors_in_team: bool = param(
-        True, "yes/no", "rural teams include village doctors (乡村医生参与签约服务)",
-        "Village doctors belong to the team: a contracted patient's first contact is the "
-        "home village clinic when it can treat the episode, else the township centre.")
-    adherence: float = param(0.558, "share 0–1", "Feng et al. Front Med 2024 (55.8 %)",
-                             "Share of contracted patients who see their family doctor first.",
-                             ge=0.0, le=1.0)
-    renewal_probability: float = param(0.713, "probability", "Wang et al. JGIM 2021 (71.3 %)",
-                                       "Chance a contracted resident renews at neutral "
-                                       "satisfaction.", ge=0.0, le=1.0)
-    renewal_satisfaction_effect: float = param(
-        0.20, "probability per unit satisfaction", ASSUMPTION,
-        "Change in renewal chance per unit of satisfaction (−1 all contacts bad … +1 all good).",
-        ge=0.0, le=1.0)
-    renewal_day_of_year: int = param(180, "day of year 0–364", ASSUMPTION,
-                                     "Day of each year when contracts are renewed or lapse.",
-                                     ge=0, le=364)
-    signup_at_visit: float = param(0.03, "probability", ASSUMPTION,
-                                   "Chance an unsigned resident signs when visiting their township "
-                                   "centre.", ge=0.0, le=1.0)
-    satisfactory_wait_days: int = param(1, "days", ASSUMPTION,
-                                        "Longest wait at the family doctor still counted as a good "
-                                        "contact.", ge=0, le=30)
-
-    @model_validator(mode="after")
-    def _groups(self) -> FamilyDoctor:
-        groups = {"elderly", "chronic", "other"}
-        if set(self.signup_probability) != groups:
-            raise ValueError(f"signup_probability needs exactly the groups {sorted(groups)}")
-        if not all(0.0 <= p <= 1.0 for p in self.signup_probability.values()):
-            raise ValueError("signup_probability values must be in [0, 1]")
-        return self
-
-
-class Referral(Section):
-    """Referral between tiers (转诊)."""
-
-    down_referral_probability: float = param(
-        0.10, "probability", ASSUMPTION,
-        "Chance a discharged county/city inpatient (severity 3+) continues recovery at the "
-        "home township centre (下转).", ge=0.0, le=1.0)
-    recovery_stay_days: float = param(7.0, "days", ASSUMPTION,
-                                      "Length of the recovery stay after a downward referral.",
-                                      ge=0.0, le=90.0)
-
-
-class Policy(Section):
-    """The policy levers of the reform documents."""
-
-    reimbursement: Reimbursement = Field(default_factory=Reimbursement)
-    family_doctor: FamilyDoctor = Field(default_factory=FamilyDoctor)
-    referral: Referral = Field(default_factory=Referral)
-
-
 # ----------------------------------------------------------------------------- scenario
 
 
@@ -574,3 +386,13 @@ class Scenario(Section):
     choice: Choice = Field(default_factory=Choice)
     service: Service = Field(default_factory=Service)
     policy: Policy = Field(default_factory=Policy)
+
+    @model_validator(mode="after")
+    def _residents_fill_villages(self) -> Scenario:
+        villages = self.world.townships * self.world.villages_per_township
+        if self.world.graphml is None and self.population.residents < villages:
+            raise ValueError(
+                f"population.residents ({self.population.residents}) must be at least the "
+                f"number of villages ({villages} = world.townships × "
+                "world.villages_per_township): every village needs a resident")
+        return self

@@ -236,7 +236,9 @@ def load_graphml(path: str | os.PathLike[str]) -> nx.Graph:
     """
     try:
         raw = nx.read_graphml(path)
-    except (ParseError, nx.NetworkXError) as err:
+    except FileNotFoundError as err:
+        raise GraphError(f"{path}: GraphML file not found") from err
+    except (ParseError, nx.NetworkXError, OSError) as err:
         raise GraphError(f"{path}: not a readable GraphML file: {err}") from err
     return _validated(raw, str(path))
 

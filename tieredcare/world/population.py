@@ -32,6 +32,7 @@ class Population:
         age_group: 0 child (0–14), 1 adult (15–64), 2 elderly (65+).
         hypertension: Lives with hypertension.
         diabetes: Lives with diabetes.
+        disabled: Lives with a disability.
         scheme: 0 urban-rural resident insurance, 1 urban employee insurance.
         income_group: 0 low, 1 middle, 2 high.
         team: Family-doctor team the resident is contracted with, or -1.
@@ -46,6 +47,7 @@ class Population:
     age_group: np.ndarray
     hypertension: np.ndarray
     diabetes: np.ndarray
+    disabled: np.ndarray
     scheme: np.ndarray
     income_group: np.ndarray
     team: np.ndarray
@@ -95,6 +97,7 @@ class Population:
         u_htn, u_dm = rng.random(n), rng.random(n)
         hypertension = u_htn < np.asarray(config.hypertension_prevalence.as_list())[age]
         diabetes = u_dm < np.asarray(config.diabetes_prevalence.as_list())[age]
+        disabled = rng.random(n) < np.asarray(config.disability_prevalence.as_list())[age]
         # Retirees draw urban-employee pensions more often than working-age adults, but a
         # rural county has few of either; one share for all ages is the documented assumption.
         scheme = (rng.random(n) < config.employee_scheme_share).astype(np.int8)
@@ -108,6 +111,7 @@ class Population:
             age_group=age[order],
             hypertension=hypertension[order],
             diabetes=diabetes[order],
+            disabled=disabled[order],
             scheme=scheme[order],
             income_group=income[order],
             team=np.full(n, -1, dtype=np.int32),
@@ -133,6 +137,7 @@ class Population:
             "age_group": AGE_GROUPS[self.age_group[i]],
             "hypertension": bool(self.hypertension[i]),
             "diabetes": bool(self.diabetes[i]),
+            "disabled": bool(self.disabled[i]),
             "scheme": SCHEMES[self.scheme[i]],
             "income_group": INCOME_GROUPS[self.income_group[i]],
             "team": int(self.team[i]),

@@ -1,0 +1,186 @@
+"""Paired comparison of scenarios against a baseline with common random numbers.
+
+Every scenario runs with the same replicate seeds as the baseline. Because each random
+process has its own stream (:mod:`tieredcare.streams`), a scenario and the baseline share
+every draw the policy does not change, so the per-seed difference ``scenario − baseline``
+has much less noise than the difference of two independent means. The 95 % interval of
+the mean paired difference is a t-interval over replicates.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from tieredcare.config import LoadedScenario, Scenario, resolved_dict, scenario_hash
+from tieredcare.config.policy import switch_days
+from tieredcare.metrics import INDICATORS
+from tieredcare.results import (
+    atomic_write_text,
+    git_commit,
+    package_versions,
+    staged_folder,
+    write_json,
+    write_parquet,
+)
+from tieredcare.run import simulate
+from tieredcare.streams import replicate_seeds
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of a comparison: a scenario with one replicate seed."""
+
+    scenario: Scenario
+    base_dir: Path
+    replicate: int
+
+
+def jobs(loaded: list[LoadedScenario], seeds: list[int]) -> list[Job]:
+    """Every scenario × seed, the baseline (first) included."""
+    return [Job(item.scenario.model_copy(update={"seed": seed}), item.base_dir, r)
+            for item in loaded for r, seed in enumerate(seeds)]
+
+
+def run_job(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one job; return its summary row and its daily time series, labelled."""
+    output = simulate(job.scenario, base_dir=job.base_dir)
+    label = {"scenario": job.scenario.name, "replicate": job.replicate,
+             "seed": job.scenario.seed}
+    summary = pd.DataFrame([{**label, **output.summary}])
+    series = output.timeseries.assign(**label)
+    return summary, series
+
+
+def run_jobs(items: list[Job], workers: int, progress: Callable[[], None] | None = None
+             ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Run jobs on ``workers`` processes (1 = in this process), in order."""
+    if workers <= 1:
+        for job in items:
+            yield run_job(job)
+            if progress:
+                progress()
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(run_job, items):
+            yield result
+            if progress:
+                progress()
+
+
+def paired_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Per scenario and indicator: means, paired difference from baseline and its interval.
+
+    Args:
+        runs: One row per (scenario, replicate) with a column per indicator.
+        baseline: Name of the baseline scenario.
+
+    Returns:
+        Long table with columns scenario, indicator, replicates, baseline_mean,
+        scenario_mean, difference, ci_low, ci_high, unpaired_ci_low, unpaired_ci_high.
+    """
+    indicators = [c for c in runs.columns if c not in ("scenario", "replicate", "seed")]
+    base = runs[runs["scenario"] == baseline].set_index("replicate").sort_index()
+    rows = []
+    for name, group in runs[runs["scenario"] != baseline].groupby("scenario", sort=False):
+        other = group.set_index("replicate").sort_index()
+        for ind in indicators:
+            b, s = base[ind].to_numpy(float), other[ind].reindex(base.index).to_numpy(float)
+            rows.append({"scenario": name, "indicator": ind,
+                         **_paired(b, s), **_unpaired(b, s)})
+    return pd.DataFrame(rows)
+
+
+def _paired(b: np.ndarray, s: np.ndarray) -> dict[str, float]:
+    ok = np.isfinite(b) & np.isfinite(s)
+    d = s[ok] - b[ok]
+    n = d.size
+    half = _half_width(np.std(d, ddof=1) / math.sqrt(n), n - 1) if n > 1 else math.nan
+    mean = float(d.mean()) if n else math.nan
+    return {"replicates": n, "baseline_mean": float(np.mean(b[ok])) if n else math.nan,
+            "scenario_mean": float(np.mean(s[ok])) if n else math.nan, "difference": mean,
+            "ci_low": mean - half, "ci_high": mean + half}
+
+
+def _unpaired(b: np.ndarray, s: np.ndarray) -> dict[str, float]:
+    """Welch interval, as if the two scenarios had been run with independent seeds."""
+    b, s = b[np.isfinite(b)], s[np.isfinite(s)]
+    if b.size < 2 or s.size < 2:
+        return {"unpaired_ci_low": math.nan, "unpaired_ci_high": math.nan}
+    vb, vs = np.var(b, ddof=1) / b.size, np.var(s, ddof=1) / s.size
+    se = math.sqrt(vb + vs)
+    df = (vb + vs) ** 2 / (vb**2 / (b.size - 1) + vs**2 / (s.size - 1)) if se > 0 else 1.0
+    mean, half = float(s.mean() - b.mean()), _half_width(se, df)
+    return {"unpaired_ci_low": mean - half, "unpaired_ci_high": mean + half}
+
+
+def _half_width(se: float, df: float) -> float:
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se) if se > 0 else 0.0
+
+
+def markdown_table(table: pd.DataFrame, indicators: list[str] | None = None) -> str:
+    """The comparison as a Markdown table: one row per indicator and scenario."""
+    names = indicators or list(INDICATORS)
+    lines = ["| indicator | scenario | baseline | scenario value | difference | 95 % CI |",
+             "|---|---|---|---|---|---|"]
+    for _, r in table[table["indicator"].isin(names)].iterrows():
+        lines.append(f"| {r['indicator']} | {r['scenario']} | {r['baseline_mean']:.4g} | "
+                     f"{r['scenario_mean']:.4g} | {r['difference']:+.4g} | "
+                     f"[{r['ci_low']:+.4g}, {r['ci_high']:+.4g}] |")
+    return "\n".join(lines) + "\n"
+
+
+def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
+            root_seed: int | None = None, workers: int | None = None,
+            progress: Callable[[], None] | None = None, sources: list[str] | None = None
+            ) -> pd.DataFrame:
+    """Run a baseline (first) and scenarios with the same seeds and write the comparison.
+
+    Args:
+        loaded: Baseline first, then the scenarios.
+        replicates: Seeds per scenario.
+        out_dir: Folder to write (replaced whole, atomically).
+        root_seed: Root of the replicate seeds (default: the baseline's seed).
+        workers: Processes (default: one per core).
+        progress: Called after each run.
+        sources: Scenario file names, for the manifest.
+
+    Returns:
+        The paired-difference table.
+    """
+    names = [item.scenario.name for item in loaded]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must differ, got {names}")
+    root = loaded[0].scenario.seed if root_seed is None else root_seed
+    seeds = replicate_seeds(root, replicates)
+    workers = workers or os.cpu_count() or 1
+    summaries, series = [], []
+    for summary, daily in run_jobs(jobs(loaded, seeds), workers, progress):
+        summaries.append(summary)
+        series.append(daily)
+    runs = pd.concat(summaries, ignore_index=True)
+    table = paired_differences(runs, names[0])
+    with staged_folder(Path(out_dir)) as tmp:
+        write_parquet(tmp / "runs.parquet", runs)
+        write_parquet(tmp / "timeseries.parquet", pd.concat(series, ignore_index=True))
+        write_parquet(tmp / "compare.parquet", table)
+        atomic_write_text(tmp / "compare.md", markdown_table(table))
+        write_json(tmp / "manifest.json", {
+            "kind": "compare", "baseline": names[0], "scenarios": names[1:],
+            "replicates": replicates, "root_seed": root, "seeds": seeds,
+            "sources": sources, "versions": package_versions(), "git_commit": git_commit(),
+            "config_hashes": {i.scenario.name: scenario_hash(i.scenario) for i in loaded},
+            "levers": {i.scenario.name: switch_days(i.scenario.policy) for i in loaded},
+            "resolved_configs": {i.scenario.name: resolved_dict(i.scenario) for i in loaded},
+        })
+    return table

@@ -44,6 +44,9 @@ COLUMNS: dict[str, np.dtype] = {
 }
 
 
+RECOVERY_IDS = 1 << 48
+"""First id of recovery stays (illness episodes count from 0)."""
+
 _EMPTY = {"facility": -1, "avoid": -1, "referral_target": -1, "referral_tier": -1,
           "discharge_day": -1}
 
@@ -56,7 +59,10 @@ class EpisodeTable:
     closed rows are dropped in bulk by :meth:`compact`.
 
     Attributes:
-        next_id: Id the next added episode will get.
+        next_id: Id the next added illness episode will get.
+        next_recovery_id: Id the next recovery stay will get. Recovery stays count from
+            ``RECOVERY_IDS`` so that illness episodes keep the same ids in every scenario
+            run with the same seed, however many recovery stays a policy causes.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -65,6 +71,7 @@ class EpisodeTable:
         self._views: dict[str, np.ndarray] = {}
         self._refresh()
         self.next_id = 0
+        self.next_recovery_id = RECOVERY_IDS
 
     def _refresh(self) -> None:
         self._views = {k: b[: self._n] for k, b in self._buffers.items()}
@@ -93,8 +100,11 @@ class EpisodeTable:
             self._grow(stop)
         for name, buffer in self._buffers.items():
             buffer[start:stop] = values.get(name, _EMPTY.get(name, 0))
-        self._buffers["id"][start:stop] = np.arange(self.next_id, self.next_id + n)
-        self.next_id += n
+        if values.get("recovery", False) is True:
+            first, self.next_recovery_id = self.next_recovery_id, self.next_recovery_id + n
+        else:
+            first, self.next_id = self.next_id, self.next_id + n
+        self._buffers["id"][start:stop] = np.arange(first, first + n)
         self._n = stop
         self._refresh()
         return np.arange(start, stop)

@@ -45,6 +45,7 @@ class FamilyDoctors:
         self.team_members = np.zeros(self.team_facility.size, dtype=np.int64)
         self.teams = [DoctorTeam(model, i, int(f), fd.team_capacity)
                       for i, f in enumerate(self.team_facility)]
+        self._centre_of_team = np.append(self.team_facility, -1).astype(np.int32)
         self.contracted = np.zeros(3, dtype=np.int64)
         # "1+1+1" partners: the people's hospital and the city hospital nearest each village.
         self.county_partner = peoples_hospital(county)
@@ -54,25 +55,24 @@ class FamilyDoctors:
 
     # ------------------------------------------------------------------ who covers whom
 
-    def facilities(self, resident: np.ndarray, combination: bool) -> np.ndarray:
-        """Facilities each resident's contract covers [n, k]; -1 where none.
+    def facilities(self, resident: np.ndarray, combination: bool) -> list[np.ndarray]:
+        """Facilities each resident's contract covers, one array per kind; -1 where none.
 
-        Columns: home village clinic (when village doctors are in the teams), the team's
+        The kinds: home village clinic (when village doctors are in the teams), the team's
         township centre, and with "1+1+1" the people's hospital and a city hospital.
         """
         model = self.model
         team = model.population.team[resident]
-        signed = team >= 0
-        centre = np.where(signed, self.team_facility[np.maximum(team, 0)], -1)
+        # The extra last entry (-1) answers for residents without a team (team == -1).
+        centre = self._centre_of_team[team]
         home = model.population.home[resident]
-        clinic = np.where(signed, model.county.villages[home], -1)
-        if not model.scenario.policy.family_doctor.village_doctors_in_team:
-            clinic[:] = -1
-        columns = [clinic, centre]
+        covered = [centre]
+        if model.scenario.policy.family_doctor.village_doctors_in_team:
+            covered.append(np.where(team >= 0, model.county.villages[home], -1))
         if combination:
-            columns += [np.where(signed, self.county_partner, -1),
-                        np.where(signed, self.city_partner[home], -1)]
-        return np.stack(columns, axis=1)
+            covered += [np.where(team >= 0, self.county_partner, -1),
+                        np.where(team >= 0, self.city_partner[home], -1)]
+        return covered
 
     # ------------------------------------------------------------------ signing
 
@@ -126,8 +126,9 @@ class FamilyDoctors:
         ep, pop = model.episodes, model.population
         resident = ep["resident"][rows]
         team = pop.team[resident]
-        covered = self.facilities(resident, combination=False)
-        own = (team >= 0) & (covered == fac[:, None]).any(axis=1)
+        own = np.zeros(rows.size, dtype=bool)
+        for facility in self.facilities(resident, combination=False):
+            own |= facility == fac  # -1 (no contract) never equals a facility
         if wait is None:
             np.add.at(pop.contacts_bad, resident[own], 1)
             return

@@ -110,6 +110,14 @@ class Counters:
         target = getattr(self, name)
         target[row] += counts.astype(target.dtype, copy=False)
 
+    def add_events(self, row: int, facility: np.ndarray, **which: np.ndarray) -> None:
+        """Add several kinds of events at once: ``counter=mask`` over the same contacts."""
+        n = self.n_facilities
+        index = np.concatenate([facility[mask] + k * n for k, mask in enumerate(which.values())])
+        counts = np.bincount(index, minlength=n * len(which)).reshape(len(which), n)
+        for name, column in zip(which, counts, strict=True):
+            getattr(self, name)[row] += column.astype(np.int32, copy=False)
+
 
 @dataclass(frozen=True)
 class Indicator:

@@ -284,8 +284,11 @@ class TieredCareModel(mesa.Model):
         """New episodes of contracted patients who keep to gatekeeping go to their team."""
         ep = self.episodes
         rows = np.flatnonzero((ep["status"] == CHOOSING) & (ep["attempts"] == 0))
-        covered = self.family_doctors.facilities(ep["resident"][rows], combination=False)
-        clinic, centre = covered[:, 0], covered[:, 1]
+        resident = ep["resident"][rows]
+        centre = self.family_doctors.facilities(resident, combination=False)[0]
+        clinic = np.where(centre >= 0, self.county.villages[self.population.home[resident]], -1)
+        if not self.policy.family_doctor.village_doctors_in_team:
+            clinic[:] = -1
         adherence = self.policy.family_doctor.gatekeeping.adherence
         go = (centre >= 0) & (self._draw("gatekeeping", rows) < adherence)
         rows, clinic, centre = rows[go], clinic[go], centre[go]
@@ -339,13 +342,12 @@ class TieredCareModel(mesa.Model):
         """
         combination = self.policy.family_doctor.combination.enabled
         covered = self.family_doctors.facilities(resident, combination)
-        f = fac[:, None] if fac.ndim == 1 else fac
-        own = f == covered[:, :1]  # covered is -1 where there is no contract: never a match
-        for k in range(1, covered.shape[1]):
-            own |= f == covered[:, k : k + 1]
-        signed = (self.population.team[resident] >= 0)[:, None]
-        status = signed * (CONTRACTED_ELSEWHERE + own)
-        return (status[:, 0], own[:, 0]) if fac.ndim == 1 else (status, own)
+        col = (lambda a: a) if fac.ndim == 1 else (lambda a: a[:, None])
+        own = fac == col(covered[0])  # covered is -1 where there is no contract: no match
+        for facility in covered[1:]:
+            own |= fac == col(facility)
+        signed = col(covered[0] >= 0)
+        return signed * (CONTRACTED_ELSEWHERE + own), own
 
     def _price(self, rows: np.ndarray, resident: np.ndarray, care: np.ndarray,
                contract: np.ndarray, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -451,10 +453,8 @@ class TieredCareModel(mesa.Model):
         """Count the served contacts and charge the patients."""
         ep, pop, c, r = self.episodes, self.population, self.counters, self.row
         queue, resident = ep["queue"][rows], ep["resident"][rows]
-        c.add("visits", r, fac[queue == OUTPATIENT])
-        c.add("admissions", r, fac[queue == INPATIENT])
-        c.add("recovery_admissions", r, fac[ep["recovery"][rows]])
-        c.add("unreferred", r, fac[~ep["referred"][rows]])
+        c.add_events(r, fac, visits=queue == OUTPATIENT, admissions=queue == INPATIENT,
+                     recovery_admissions=ep["recovery"][rows], unreferred=~ep["referred"][rows])
         wait = np.minimum(self.day - ep["queued_day"][rows], MAX_WAIT_BIN)
         bins = c.wait_hist.shape[2]
         c.wait_hist[r] += np.bincount(self.county.tier[fac] * bins + wait,
@@ -542,7 +542,7 @@ class TieredCareModel(mesa.Model):
         ep = self.episodes
         covered = self.family_doctors.facilities(ep["resident"][rows], combination=True)
         need = self._need(rows)
-        county_partner, city_partner = covered[:, 2], covered[:, 3]
+        county_partner, city_partner = covered[-2], covered[-1]
         safe = np.maximum(target, 0)
         hospital_needed = (target >= 0) & (self.county.tier[safe] >= COUNTY)
         out_of_county = (target >= 0) & ~self.county.in_county[safe]
@@ -631,8 +631,8 @@ class TieredCareModel(mesa.Model):
         home = self.population.home[i]
         info["home_village_id"] = self.county.ids[self.county.villages[home]]
         combination = self.policy.family_doctor.combination.enabled
-        covered = self.family_doctors.facilities(np.array([i]), combination)[0]
-        info["family_doctor"] = [self.county.ids[f] for f in covered if f >= 0]
+        covered = self.family_doctors.facilities(np.array([i]), combination)
+        info["family_doctor"] = [self.county.ids[f[0]] for f in covered if f[0] >= 0]
         ep = self.episodes
         rows = np.flatnonzero((ep["resident"] == i) & (ep["status"] != CLOSED))
         info["open_episodes"] = [ep.row(int(k)) for k in rows]

@@ -32,11 +32,13 @@ _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: a fast, well-mixed bijection of 64-bit integers."""
-    with np.errstate(over="ignore"):
-        z = x + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
+    """The splitmix64 finaliser: a fast, well-mixed bijection of 64-bit integers.
+
+    Array arithmetic in uint64 wraps around silently, which is what the mixer wants.
+    """
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
 
 
@@ -77,10 +79,9 @@ class RandomStreams:
         """
         if name not in self._keys:
             self._keys[name] = stream_seed(self.root, name).generate_state(1, np.uint64)[0]
-        with np.errstate(over="ignore"):
-            x = np.asarray(keys).astype(np.uint64) * _GOLDEN + np.asarray(salt, dtype=np.uint64)
-        z = _splitmix(_splitmix(x) ^ self._keys[name])
-        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+        x = np.asarray(keys).astype(np.uint64) * _M2 + np.asarray(salt, dtype=np.uint64)
+        z = _splitmix(x ^ self._keys[name])
+        return (z >> np.uint64(11)) * (1.0 / 2**53)
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:

@@ -5,19 +5,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench clean setup
+.PHONY: demo test test-all lint bench bench-sweep docs clean setup
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,zh]'
 	touch $(STAMP)
 
+# The main job: the baseline county, then the baseline against three policy packages
+# (5 seeds each, common random numbers), with charts and a one-file briefing.
 demo: $(STAMP)
 	$(BIN)/tieredcare run scenarios/baseline.yaml --out results/baseline
-	@echo "Results written to results/baseline/"
+	$(BIN)/tieredcare plot results/baseline
+	$(BIN)/tieredcare compare scenarios/baseline.yaml scenarios/sanming_style.yaml \
+		scenarios/family_doctor_drive.yaml scenarios/county_medical_community.yaml \
+		--replicates 5 --out results/demo
+	$(BIN)/tieredcare plot results/demo
+	$(BIN)/tieredcare report results/demo
+	@echo "Baseline run: results/baseline/   Briefing: results/demo/report.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -30,6 +38,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
+
+docs: $(STAMP)
+	$(BIN)/python -m tieredcare.docs --write README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -121,6 +121,11 @@ def compare(
         "--out", help="Output folder (default: results/compare/<baseline>_vs_<...>).")] = None,
     workers: Annotated[int | None, typer.Option(help="Processes (default: one per core).")
                        ] = None,
+    executor: Annotated[str | None, typer.Option(
+        help="serial | processes | dask (default: processes, or serial with --workers 1).")
+                        ] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:port) to run on.")] = None,
     overrides: Overrides = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -140,7 +145,10 @@ def compare(
     with _counter(f"{len(loaded)} scenarios × {replicates} seeds", len(loaded) * replicates,
                   quiet) as advance:
         table = run_comparison(loaded, replicates, target, root_seed=seed, workers=workers,
-                               progress=advance, sources=[str(p) for p in scenarios])
+                               executor=executor or ("dask" if scheduler else None),
+                               scheduler=scheduler, progress=advance,
+                               sources=[str(p) for p in scenarios],
+                               overrides=list(overrides or []), command=sys.argv)
     _print_comparison(table, names)
     out.print(f"Results: [bold]{target}[/] (compare.parquet, compare.md, runs.parquet, "
               "timeseries.parquet)")
@@ -203,6 +211,18 @@ def _print_summary(summary: dict[str, float], title: str) -> None:
         value = summary.get(name, float("nan"))
         table.add_row(label, "–" if value != value else fmt.format(value))
     out.print(table)
+
+
+def _register_extensions() -> None:
+    """Add the sweep and chart commands, which live with their packages."""
+    from tieredcare.experiments.cli import register as register_experiments
+    from tieredcare.viz.cli import register as register_viz
+
+    register_experiments(app)
+    register_viz(app)
+
+
+_register_extensions()
 
 
 def main() -> None:

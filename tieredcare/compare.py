@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from scipy import stats
 
 from tieredcare.config import LoadedScenario, Scenario, resolved_dict, scenario_hash
 from tieredcare.config.policy import switch_days
+from tieredcare.experiments.executors import Executor, make_executor
 from tieredcare.metrics import INDICATORS
 from tieredcare.results import (
     atomic_write_text,
@@ -62,20 +63,21 @@ def run_job(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary, series
 
 
-def run_jobs(items: list[Job], workers: int, progress: Callable[[], None] | None = None
-             ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Run jobs on ``workers`` processes (1 = in this process), in order."""
-    if workers <= 1:
-        for job in items:
-            yield run_job(job)
-            if progress:
-                progress()
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(run_job, items):
-            yield result
-            if progress:
-                progress()
+def run_jobs(items: list[Job], executor: Executor,
+             progress: Callable[[], None] | None = None
+             ) -> Iterator[tuple[Job, tuple[pd.DataFrame, pd.DataFrame]]]:
+    """Run jobs on an executor, yielding each job with its result as it finishes.
+
+    Raises:
+        RuntimeError: If a run fails: a comparison needs every run.
+    """
+    for job, result in executor.map_unordered(run_job, items):
+        if isinstance(result, BaseException):
+            raise RuntimeError(f"run of {job.scenario.name} (seed {job.scenario.seed}) "
+                               f"failed: {result!r}") from result
+        if progress:
+            progress()
+        yield job, result
 
 
 def paired_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -128,6 +130,12 @@ def _half_width(se: float, df: float) -> float:
     return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se) if se > 0 else 0.0
 
 
+def _sorted(frame: pd.DataFrame, order: dict[str, int], *extra: str) -> pd.DataFrame:
+    rank = frame["scenario"].map(order)
+    return (frame.assign(_rank=rank).sort_values(["_rank", "replicate", *extra], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+
+
 def markdown_table(table: pd.DataFrame, indicators: list[str] | None = None) -> str:
     """The comparison as a Markdown table: one row per indicator and scenario."""
     names = indicators or list(INDICATORS)
@@ -142,7 +150,9 @@ def markdown_table(table: pd.DataFrame, indicators: list[str] | None = None) -> 
 
 def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
             root_seed: int | None = None, workers: int | None = None,
-            progress: Callable[[], None] | None = None, sources: list[str] | None = None
+            executor: str | None = None, scheduler: str | None = None,
+            progress: Callable[[], None] | None = None, sources: list[str] | None = None,
+            overrides: list[str] | None = None, command: list[str] | None = None
             ) -> pd.DataFrame:
     """Run a baseline (first) and scenarios with the same seeds and write the comparison.
 
@@ -152,8 +162,13 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
         out_dir: Folder to write (replaced whole, atomically).
         root_seed: Root of the replicate seeds (default: the baseline's seed).
         workers: Processes (default: one per core).
+        executor: ``serial``, ``processes`` or ``dask`` (default: processes if
+            ``workers > 1``).
+        scheduler: Address of a running Dask scheduler to use.
         progress: Called after each run.
         sources: Scenario file names, for the manifest.
+        overrides: ``--set`` overrides applied to every scenario, for the manifest.
+        command: Command line, for the manifest.
 
     Returns:
         The paired-difference table.
@@ -165,20 +180,27 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
     seeds = replicate_seeds(root, replicates)
     workers = workers or os.cpu_count() or 1
     summaries, series = [], []
-    for summary, daily in run_jobs(jobs(loaded, seeds), workers, progress):
-        summaries.append(summary)
-        series.append(daily)
-    runs = pd.concat(summaries, ignore_index=True)
+    kind = executor or ("processes" if workers > 1 else "serial")
+    with make_executor(kind, workers, scheduler) as pool:
+        for _, (summary, daily) in run_jobs(jobs(loaded, seeds), pool, progress):
+            summaries.append(summary)
+            series.append(daily)
+    # Runs finish in any order; store them in scenario, then replicate order.
+    order = {name: k for k, name in enumerate(names)}
+    runs = _sorted(pd.concat(summaries, ignore_index=True), order)
+    daily_all = _sorted(pd.concat(series, ignore_index=True), order, "day")
     table = paired_differences(runs, names[0])
     with staged_folder(Path(out_dir)) as tmp:
         write_parquet(tmp / "runs.parquet", runs)
-        write_parquet(tmp / "timeseries.parquet", pd.concat(series, ignore_index=True))
+        write_parquet(tmp / "timeseries.parquet", daily_all)
         write_parquet(tmp / "compare.parquet", table)
         atomic_write_text(tmp / "compare.md", markdown_table(table))
         write_json(tmp / "manifest.json", {
             "kind": "compare", "baseline": names[0], "scenarios": names[1:],
             "replicates": replicates, "root_seed": root, "seeds": seeds,
-            "sources": sources, "versions": package_versions(), "git_commit": git_commit(),
+            "sources": sources, "overrides": overrides or [], "command": command,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": package_versions(), "git_commit": git_commit(),
             "config_hashes": {i.scenario.name: scenario_hash(i.scenario) for i in loaded},
             "levers": {i.scenario.name: switch_days(i.scenario.policy) for i in loaded},
             "resolved_configs": {i.scenario.name: resolved_dict(i.scenario) for i in loaded},

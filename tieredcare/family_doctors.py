@@ -152,7 +152,7 @@ class FamilyDoctors:
         signed = np.flatnonzero(pop.team >= 0)
         keep = rng.random(signed.size) < contracts.renewal_chance(
             pop.contacts_good[signed], pop.contacts_bad[signed], fd.renewal_probability,
-            fd.renewal_satisfaction_effect)
+            fd.renewal_satisfaction_effect, fd.renewal_reference_satisfaction)
         lapsed = signed[~keep]
         self.team_members -= np.bincount(pop.team[lapsed], minlength=self.team_members.size)
         pop.team[lapsed] = -1

@@ -210,8 +210,8 @@ def _wait_count(tier: int):
 def _build() -> dict[str, Indicator]:
     ind = [
         Indicator("county_retention", "County retention", "share",
-                  "Episodes treated in-county (village, township, county tiers) / all treated "
-                  "episodes (县域内就诊率).",
+                  "Episodes treated at in-county facilities (village clinics, township centres, "
+                  "county hospitals) / all treated episodes (县域内就诊率).",
                   _sum_over("treated", in_county=True), _sum_over("treated")),
         Indicator("inpatient_county_retention", "Inpatient county retention", "share",
                   "Admissions of illness episodes in-county / all such admissions "
@@ -241,7 +241,8 @@ def _build() -> dict[str, Indicator]:
                "_chronic": "residents with hypertension or diabetes"}[group]
         ind.append(Indicator(
             f"contract_coverage{group}", f"Family-doctor coverage{group.replace('_', ', ')}",
-            "share", f"Contracted {who} / {who}, averaged over days (家庭医生签约率).",
+            "share", f"Residents under contract / residents, among {who}, averaged over days "
+            "(家庭医生签约率).",
             (lambda gg: lambda c, t: c.contracted[:, gg])(g),
             (lambda gg: lambda c, t: np.full(c.days, c.group_size[gg], dtype=np.float64))(g)))
     ind += [
@@ -249,7 +250,8 @@ def _build() -> dict[str, Indicator]:
                   "Episodes referred to a more capable facility × 365,000 / (residents × days).",
                   _sum_over("referrals_up"), _residents, 365_000.0),
         Indicator("referrals_down", "Downward referrals", "per 1,000 residents-year",
-                  "Inpatients referred down for recovery × 365,000 / (residents × days).",
+                  "Patients referred down (recovery stays after discharge; chronic follow-up "
+                  "under capitation) × 365,000 / (residents × days).",
                   _sum_over("referrals_down"), _residents, 365_000.0),
         Indicator("bypass_rate", "Bypass rate", "share",
                   "Visits and admissions at county, city and provincial hospitals without a "

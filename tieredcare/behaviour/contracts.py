@@ -1,10 +1,11 @@
 """Family-doctor contracts (家庭医生签约): signups, team capacity and annual renewal.
 
-``signup_probability`` of a group is the contract coverage the group tends to at neutral
-satisfaction. At the start of a run residents sign with that probability; at each annual
-renewal contracted residents renew with a chance moved by their satisfaction, and
+``signup_probability`` of a group is the contract coverage the group tends to when
+satisfaction is at its reference level. At the start of a run residents sign with that
+probability; at each annual renewal contracted residents renew with a chance moved by
+their satisfaction, and
 unsigned residents sign with the chance that keeps coverage steady when satisfaction is
-neutral: ``q = s·(1 − ρ)/(1 − s)`` for coverage ``s`` and renewal chance ``ρ``. Teams
+at the reference: ``q = s·(1 − ρ)/(1 − s)`` for coverage ``s`` and renewal chance ``ρ``. Teams
 never take more residents than their capacity.
 """
 
@@ -61,13 +62,15 @@ def steady_signup_chance(coverage: np.ndarray, renewal: float) -> np.ndarray:
 
 
 def renewal_chance(
-    good: np.ndarray, bad: np.ndarray, renewal: float, effect: float
+    good: np.ndarray, bad: np.ndarray, renewal: float, effect: float, reference: float = 0.0
 ) -> np.ndarray:
     """Chance each contracted resident renews, from good and bad contacts this year.
 
-    Satisfaction is ``(good − bad)/(good + bad)`` in [−1, 1], 0 with no contacts.
+    Satisfaction is ``(good − bad)/(good + bad)`` in [−1, 1], 0 with no contacts. A
+    resident at the ``reference`` satisfaction renews with chance ``renewal``; each unit
+    above or below moves the chance by ``effect``.
     """
     contacts = good.astype(np.float64) + bad
     satisfaction = np.divide(good.astype(np.float64) - bad, contacts,
                              out=np.zeros(contacts.shape), where=contacts > 0)
-    return np.clip(renewal + effect * satisfaction, 0.0, 1.0)
+    return np.clip(renewal + effect * (satisfaction - reference), 0.0, 1.0)

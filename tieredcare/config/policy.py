@@ -252,12 +252,16 @@ class FamilyDoctor(Section):
         "Village doctors belong to the team: a contracted patient's first contact is the "
         "home village clinic when it can treat the episode, else the township centre.")
     renewal_probability: float = param(0.713, "probability", "Wang et al. JGIM 2021 (71.3 %)",
-                                       "Chance a contracted resident renews at neutral "
+                                       "Chance a contracted resident renews at the reference "
                                        "satisfaction.", ge=0.0, le=1.0)
     renewal_satisfaction_effect: float = param(
         0.20, "probability per unit satisfaction", ASSUMPTION,
         "Change in renewal chance per unit of satisfaction (−1 all contacts bad … +1 all good).",
         ge=0.0, le=1.0)
+    renewal_reference_satisfaction: float = param(
+        0.8, "satisfaction −1…1", "calibrated: mean satisfaction of contracted baseline residents "
+        "at renewal (0.78), so renewal averages renewal_probability",
+        "Satisfaction at which a resident renews with renewal_probability.", ge=-1.0, le=1.0)
     renewal_day_of_year: int = param(180, "day of year 0–364", ASSUMPTION,
                                      "Day of each year when contracts are renewed or lapse "
                                      "(day 0 = first reported day).", ge=0, le=364)

@@ -1,0 +1,81 @@
+"""Replicates summarised per design point: mean with a t confidence interval, quantiles.
+
+The input is the long summary table (one row per run × indicator); the output is tidy:
+one row per design point × indicator, with the point's parameter values, ready for
+``seaborn``/``matplotlib`` or a briefing table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from tieredcare.experiments.designs import POINT
+from tieredcare.experiments.plan import REPLICATE, RUN_ID, SEED
+from tieredcare.experiments.store import INDICATOR, VALUE
+
+STATS = ("n", "mean", "ci_low", "ci_high", "sd", "median", "p10", "p90")
+"""Columns :func:`aggregate` adds after the point, its parameters and the indicator."""
+
+
+def aggregate(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per design point and indicator: n, mean and its confidence interval, quantiles.
+
+    The interval is the t-interval over replicates, ``mean ± t(1 − α/2, n − 1) · sd / √n``
+    with ``sd`` the sample standard deviation (ddof 1); it is NaN when ``n < 2``. Values
+    that are NaN (an indicator undefined in a run, e.g. waits at a tier nobody used) are
+    left out, so ``n`` counts the replicates that define the indicator. Quantiles
+    interpolate linearly between order statistics.
+
+    Args:
+        summary: Long table with ``point``, ``indicator``, ``value`` and parameter columns
+            (``summary.parquet``).
+        level: Confidence level of the interval.
+
+    Returns:
+        One row per point × indicator: ``point``, the parameter columns, ``indicator``,
+        then :data:`STATS`; points in order, indicators in the order runs report them.
+    """
+    groups = summary.groupby([POINT, INDICATOR], sort=False)[VALUE]
+    table = groups.agg(n="count", mean="mean", sd="std")
+    quantiles = groups.quantile([0.1, 0.5, 0.9]).unstack()
+    table["p10"], table["median"], table["p90"] = (quantiles[0.1], quantiles[0.5],
+                                                   quantiles[0.9])
+    half = _half_width(table["sd"].to_numpy(), table["n"].to_numpy(), level)
+    table["ci_low"], table["ci_high"] = table["mean"] - half, table["mean"] + half
+    table = table.reset_index().astype({"n": np.int64})
+    table = table.sort_values(POINT, kind="stable")
+    return _with_parameters(table[[POINT, INDICATOR, *STATS]], summary)
+
+
+def _half_width(sd: np.ndarray, n: np.ndarray, level: float) -> np.ndarray:
+    """Half-width of the t-interval; NaN where fewer than two values."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dof = np.where(n >= 2, n - 1, np.nan)
+        return stats.t.ppf(0.5 + level / 2, dof) * sd / np.sqrt(n)
+
+
+def _with_parameters(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Insert each point's parameter columns between ``point`` and ``indicator``."""
+    skip = {RUN_ID, POINT, REPLICATE, SEED, INDICATOR, VALUE}
+    parameters = [c for c in summary.columns if c not in skip]
+    if not parameters:
+        return table.reset_index(drop=True)
+    points = summary.drop_duplicates(POINT)[[POINT, *parameters]]
+    merged = table.merge(points, on=POINT, how="left", validate="many_to_one")
+    return merged[[POINT, *parameters, INDICATOR, *STATS]].reset_index(drop=True)
+
+
+def point_means(summary: pd.DataFrame, points: int) -> pd.DataFrame:
+    """Mean over replicates of each indicator at each point.
+
+    Args:
+        summary: Long summary table.
+        points: Number of design points; points without a finished run are NaN.
+
+    Returns:
+        Index ``point`` 0 … points − 1, one column per indicator.
+    """
+    means = summary.groupby([POINT, INDICATOR], sort=False)[VALUE].mean().unstack()
+    return means.reindex(index=range(points), columns=summary[INDICATOR].unique())

@@ -1,0 +1,199 @@
+"""The runs of a sweep: design points × replicate seeds, each with a stable run id.
+
+Every point is run with the same replicate seeds (common random numbers across points),
+spawned from the sweep's root seed by :func:`~tieredcare.streams.replicate_seeds`. A run's
+id is the fingerprint of its resolved scenario with its seed set (the same digest as
+:func:`~tieredcare.config.scenario_hash`), so a run is found again by what it is, whatever
+the order of the design or the session that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tieredcare.config import ConfigError, ConfigProblem
+from tieredcare.experiments.designs import POINT, SCENARIO_FILE, Design, make_design
+from tieredcare.experiments.points import Base, build_point, point_problems
+from tieredcare.experiments.sweepfile import Sweep
+from tieredcare.streams import replicate_seeds
+
+RUN_ID, REPLICATE, SEED = "run_id", "replicate", "seed"
+MAX_REPORTED = 20
+"""Invalid design points reported one by one; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a sweep will run, validated.
+
+    Attributes:
+        sweep: The sweep file.
+        design: Its design points.
+        seeds: Replicate seeds, the same for every point.
+        scenarios: Resolved scenario of each point (its ``seed`` is the base's).
+        base_dirs: Directory each point's relative paths refer to.
+        runs: One row per point × replicate: ``run_id``, ``point``, ``replicate``,
+            ``seed`` and the parameter columns. Identical points share a run id.
+    """
+
+    sweep: Sweep
+    design: Design
+    seeds: tuple[int, ...]
+    scenarios: tuple[dict, ...]
+    base_dirs: tuple[Path, ...]
+    runs: pd.DataFrame
+
+    @property
+    def sweep_hash(self) -> str:
+        """Fingerprint of what the sweep runs: every (run id, point, replicate)."""
+        rows = self.runs[[RUN_ID, POINT, REPLICATE]].to_numpy().tolist()
+        return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+
+    def unique_runs(self) -> pd.DataFrame:
+        """One row per distinct run id, in running order: replicate by replicate.
+
+        A full pass over the design comes before the next replicate, so a sweep cut short
+        has still covered every point.
+        """
+        order = self.runs.sort_values([REPLICATE, POINT], kind="stable")
+        return order.drop_duplicates(RUN_ID)
+
+    def scenario_of(self, point: int, seed: int) -> dict:
+        """The resolved scenario of one run."""
+        return {**self.scenarios[point], "seed": int(seed)}
+
+
+def run_id(scenario: dict, seed: int) -> str:
+    """Id of a run: the first 16 hex digits of the SHA-256 of its resolved scenario.
+
+    Args:
+        scenario: A resolved scenario (:func:`~tieredcare.config.resolved_dict`).
+        seed: The run's seed, set into the scenario before hashing.
+
+    Returns:
+        The same digest as ``scenario_hash`` of the scenario with that seed.
+    """
+    canonical = json.dumps({**scenario, "seed": int(seed)}, sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def plan_sweep(sweep: Sweep) -> RunPlan:
+    """Design a sweep, validate every design point, and list its runs.
+
+    Args:
+        sweep: A validated sweep file.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ConfigError: If any design point is not a valid scenario or names an invalid
+            GraphML map; nothing has run.
+    """
+    design = make_design(sweep)
+    scenarios, base_dirs = _validated_points(sweep, design)
+    seeds = tuple(replicate_seeds(sweep.spec.seed, sweep.spec.replicates))
+    runs = _runs_table(design, scenarios, seeds)
+    return RunPlan(sweep, design, seeds, tuple(scenarios), tuple(base_dirs), runs)
+
+
+def point_values(design: Design, point: int) -> dict[str, Any]:
+    """Parameter key → plain Python value of one design point."""
+    row = design.points.iloc[point]
+    return {k: _plain(row[k]) for k in design.parameters if k != SCENARIO_FILE}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _validated_points(sweep: Sweep, design: Design) -> tuple[list[dict], list[Path]]:
+    scenarios: list[dict] = []
+    problems: list[ConfigProblem] = []
+    invalid = 0
+    for point in range(len(design.points)):
+        base, values = _base_of(sweep, point), point_values(design, point)
+        try:
+            scenarios.append(build_point(base, values))
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            invalid += 1
+            if invalid <= MAX_REPORTED:
+                problems += point_problems(base, values, sweep.path,
+                                           lambda k: f"parameters.{k}")
+    if invalid > MAX_REPORTED:
+        problems.append(ConfigProblem(str(sweep.path), "parameters", f"… and "
+                                      f"{invalid - MAX_REPORTED} more invalid design points"))
+    if problems:
+        raise ConfigError(problems)
+    bases = [_base_of(sweep, p) for p in range(len(scenarios))]
+    problems = list(_graphml_problems(sweep, design, scenarios, bases))
+    if problems:
+        raise ConfigError(problems)
+    return scenarios, [b.base_dir for b in bases]
+
+
+def _base_of(sweep: Sweep, point: int) -> Base:
+    return sweep.bases[point] if sweep.spec.design == "scenarios" else sweep.bases[0]
+
+
+def _graphml_problems(sweep: Sweep, design: Design, scenarios: list[dict], bases: list[Base]
+                      ) -> Iterator[ConfigProblem]:
+    """Load each GraphML map the points use once, as ``tieredcare validate`` does."""
+    from tieredcare.world.network import GraphError, load_graphml
+
+    seen: set[Path] = set()
+    for point, (scenario, base) in enumerate(zip(scenarios, bases, strict=True)):
+        name = scenario["world"]["graphml"]
+        if name is None or (path := base.base_dir / Path(name).expanduser()) in seen:
+            continue
+        seen.add(path)
+        try:
+            load_graphml(path)
+        except (GraphError, OSError) as exc:
+            file, key = _origin_of_graphml(sweep, design, point, base)
+            yield ConfigProblem(file, key, str(exc))
+
+
+def _origin_of_graphml(sweep: Sweep, design: Design, point: int, base: Base) -> tuple[str, str]:
+    if "world.graphml" in design.parameters:
+        return str(sweep.path), "parameters.world.graphml"
+    if "world.graphml" in base.overrides:
+        return str(sweep.path), "overrides.world.graphml"
+    return str(base.file), "world.graphml"
+
+
+def _runs_table(design: Design, scenarios: list[dict], seeds: tuple[int, ...]) -> pd.DataFrame:
+    points = design.points
+    rows = [(run_id(scenarios[p], seed), p, r, seed)
+            for p in range(len(points)) for r, seed in enumerate(seeds)]
+    runs = pd.DataFrame(rows, columns=[RUN_ID, POINT, REPLICATE, SEED])
+    runs = runs.astype({POINT: np.int64, REPLICATE: np.int64, SEED: np.int64})
+    params = storable(points)
+    return runs.merge(params, on=POINT, how="left", validate="many_to_one")
+
+
+def storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose columns Parquet can hold: mixed or nested values become JSON text."""
+    out = frame.copy()
+    for name in out.columns:
+        kinds = {_kind(v) for v in out[name]}
+        if len(kinds) > 1 or kinds <= {"other"}:
+            out[name] = [json.dumps(v, sort_keys=True, default=str) for v in out[name]]
+    return out
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return "number"
+    return "str" if isinstance(value, str) else "other"

@@ -1,0 +1,108 @@
+"""One run of a sweep, as executed on a worker: simulate, write the run's folder, report.
+
+:func:`execute_run` is a pure function of its task (the resolved scenario and its seed),
+so any executor and any number of workers give the same files. It never raises for a
+failing run: the error and its traceback are written to ``error.json`` and returned in a
+small record, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tieredcare.config import Scenario, dump_yaml, scenario_hash
+from tieredcare.experiments.store import RUN_SCENARIO, RUN_SUMMARY, write_failure
+from tieredcare.results import atomic_write_text, staged_folder, write_json, write_parquet
+from tieredcare.run import RunOutput, simulate
+
+DONE, FAILED = "done", "failed"
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs to make one run.
+
+    Attributes:
+        run_id: The run's id (fingerprint of ``scenario``).
+        scenario: The resolved scenario as plain data, its ``seed`` set.
+        base_dir: Directory relative paths in the scenario refer to.
+        run_dir: Folder the run's files go to (``<sweep>/runs/<run_id>``).
+        outputs: Tables kept besides the summary: timeseries, facilities, flows.
+    """
+
+    run_id: str
+    scenario: dict
+    base_dir: str
+    run_dir: str
+    outputs: tuple[str, ...] = ("timeseries",)
+
+    @property
+    def seed(self) -> int:
+        """The run's seed."""
+        return int(self.scenario["seed"])
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a worker reports back: small, whatever the size of the run.
+
+    Attributes:
+        run_id: The run's id.
+        status: ``"done"`` or ``"failed"``.
+        wall_seconds: Time the run took on the worker, writing included.
+        error: One line saying why it failed (the traceback is in ``error.json``).
+    """
+
+    run_id: str
+    status: str
+    wall_seconds: float
+    error: str | None = None
+
+
+def execute_run(task: RunTask) -> RunRecord:
+    """Simulate one run and write its folder atomically.
+
+    Args:
+        task: The run.
+
+    Returns:
+        Its record; failures are recorded, not raised.
+    """
+    start = time.perf_counter()
+    scenario_yaml = None
+    try:
+        scenario = Scenario.model_validate(task.scenario)
+        scenario_yaml = dump_yaml(scenario)
+        output = simulate(scenario, base_dir=Path(task.base_dir))
+        write_run_folder(task, output, scenario_yaml)
+        return RunRecord(task.run_id, DONE, time.perf_counter() - start)
+    except Exception as exc:  # any failure of a run is recorded, never raised
+        wall = time.perf_counter() - start
+        message = write_failure(Path(task.run_dir), task.run_id, task.seed, exc, wall,
+                                scenario_yaml)
+        return RunRecord(task.run_id, FAILED, wall, message)
+
+
+def write_run_folder(task: RunTask, output: RunOutput, scenario_yaml: str) -> None:
+    """Write a finished run's files into its folder, which appears whole or not at all.
+
+    Args:
+        task: The run.
+        output: Its results.
+        scenario_yaml: Its resolved scenario as YAML (``tieredcare run`` accepts it).
+    """
+    with staged_folder(Path(task.run_dir)) as tmp:
+        atomic_write_text(tmp / RUN_SCENARIO, scenario_yaml)
+        for table in task.outputs:
+            write_parquet(tmp / f"{table}.parquet", getattr(output, table))
+        # The summary goes last: its presence marks the run as done.
+        write_json(tmp / RUN_SUMMARY, {
+            "run_id": task.run_id, "seed": task.seed, "scenario": output.scenario.name,
+            "config_hash": scenario_hash(output.scenario), "base_dir": task.base_dir,
+            "wall_seconds": round(output.wall_seconds, 3), "host": platform.node(),
+            "pid": os.getpid(), "indicators": output.summary, "episodes": output.episodes,
+            "timeline": getattr(output, "timeline", [])})

@@ -1,0 +1,316 @@
+"""Chart words in English and Chinese: indicators, tiers, levers, units and phrases.
+
+Chinese labels use the reform documents' own terms (县域内就诊率, 基层就诊率, 家庭医生签约率,
+村卫生室 … 省级医院, 门诊/住院, 转诊, 基线, 目标). Indicator names are the same as in
+:mod:`tieredcare.metrics` and the Parquet columns; only their display text is translated.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from tieredcare.metrics import INDICATORS
+from tieredcare.tiers import TIERS
+
+LANGS = ("en", "zh")
+"""Languages charts and reports are drawn in."""
+
+COUNTY_RETENTION_TARGET = 0.90
+"""National target of the county retention rate (县域内就诊率 90 %)."""
+
+TIER_LABELS: dict[str, dict[str, str]] = {
+    "en": {"village": "Village clinic", "township": "Township health centre",
+           "county": "County hospital", "city": "City hospital",
+           "province": "Provincial hospital"},
+    "zh": {"village": "村卫生室", "township": "乡镇卫生院", "county": "县级医院",
+           "city": "市级医院", "province": "省级医院"},
+}
+
+_INDICATOR_ZH = {
+    "county_retention": "县域内就诊率",
+    "inpatient_county_retention": "住院县域内就诊率",
+    "primary_share": "基层就诊率",
+    "visits_per_capita": "人均门诊人次",
+    "admissions_per_100": "每百人住院人次",
+    "contract_coverage": "家庭医生签约率",
+    "contract_coverage_elderly": "家庭医生签约率（65岁及以上）",
+    "contract_coverage_chronic": "家庭医生签约率（慢性病患者）",
+    "referrals_up": "上转人次",
+    "referrals_down": "下转人次",
+    "bypass_rate": "未经转诊在医院就诊比例",
+    "oop_per_episode": "次均自付费用",
+    "catastrophic_share": "灾难性卫生支出比例",
+    "unmet_need": "未满足就医需求比例",
+}
+_INDICATOR_EN = {
+    "county_retention": "County retention",
+    "inpatient_county_retention": "Inpatient county retention",
+    "primary_share": "Primary-care share of visits",
+    "contract_coverage": "Family-doctor coverage",
+    "contract_coverage_elderly": "Family-doctor coverage, 65+",
+    "contract_coverage_chronic": "Family-doctor coverage, chronic",
+    "bypass_rate": "Hospital use without referral",
+    "oop_per_episode": "Out-of-pocket cost per episode",
+    "unmet_need": "Unmet need",
+}
+_PER_TIER_ZH = {
+    "visit_share": "{tier}门诊占比", "admission_share": "{tier}住院占比",
+    "fund_spend": "{tier}医保基金支出", "mean_wait": "{tier}平均等候时间",
+    "p90_wait": "{tier}等候时间（第90百分位）", "outpatient_utilisation": "{tier}门诊号源使用率",
+    "bed_occupancy": "{tier}病床使用率",
+}
+_PER_TIER_EN = {
+    "visit_share": "{tier} share of visits", "admission_share": "{tier} share of admissions",
+    "fund_spend": "Insurance fund spend, {tier}", "mean_wait": "Mean wait, {tier}",
+    "p90_wait": "90th-percentile wait, {tier}",
+    "outpatient_utilisation": "Outpatient utilisation, {tier}",
+    "bed_occupancy": "Bed occupancy, {tier}",
+}
+_PER_TIER = re.compile(r"^(?P<kind>[a-z0-9_]+?)_(?P<tier>" + "|".join(TIERS) + r")$")
+
+_UNITS = {
+    "share": {"en": "%", "zh": "%"},
+    "visits per resident-year": {"en": "visits per resident per year", "zh": "次/人·年"},
+    "admissions per 100 residents-year": {"en": "per 100 residents per year",
+                                          "zh": "人次/百人·年"},
+    "per 1,000 residents-year": {"en": "per 1,000 residents per year", "zh": "人次/千人·年"},
+    "CNY": {"en": "CNY", "zh": "元"},
+    "CNY per resident-year": {"en": "CNY per resident per year", "zh": "元/人·年"},
+    "days": {"en": "days", "zh": "天"},
+}
+
+PHRASES: dict[str, dict[str, str]] = {
+    "target": {"en": "target {value:.0f} %", "zh": "目标 {value:.0f}%"},
+    "source": {"en": "Source", "zh": "来源"},
+    "baseline": {"en": "baseline", "zh": "基线"},
+    "day": {"en": "Day of the reported period", "zh": "报告期内天数（天）"},
+    "policy_on": {"en": "policy on (day {day})", "zh": "政策实施（第{day}天）"},
+    "policy_off": {"en": "policy off (day {day})", "zh": "政策结束（第{day}天）"},
+    "visits": {"en": "Outpatient visits", "zh": "门诊"},
+    "admissions": {"en": "Admissions", "zh": "住院"},
+    "share_axis": {"en": "Share (%)", "zh": "占比（%）"},
+    "scenario": {"en": "Scenario", "zh": "情景"},
+    "tier_shares_title": {"en": "Where patients are treated: visits and admissions by tier",
+                          "zh": "患者在哪里就诊：各级医疗机构门诊与住院占比"},
+    "lever_title": {"en": "{lever}: effect on {indicators}",
+                    "zh": "{lever}对{indicators}的影响"},
+    "and": {"en": " and ", "zh": "和"},
+    "band_ci": {"en": "95 % CI over replicates", "zh": "95%置信区间"},
+    "design_points": {"en": "design point (other\nlevers vary too)",
+                      "zh": "设计点（其他杠杆\n同时变化）"},
+    "band_p10_p90": {"en": "10–90 % of replicates", "zh": "重复模拟10%–90%区间"},
+    "time_title_month": {"en": "{indicators} over time (30-day means)",
+                         "zh": "{indicators}变化趋势（30天均值）"},
+    "time_title_day": {"en": "{indicators} over time (daily)",
+                       "zh": "{indicators}变化趋势（每日）"},
+    "difference_title": {"en": "Change from {baseline} (paired difference, 95 % CI)",
+                         "zh": "与{baseline}相比的变化（配对差值，95%置信区间）"},
+    "baseline_the": {"en": "the baseline", "zh": "基线"},
+    "baseline_named": {"en": "baseline '{name}'", "zh": "基线（{name}）"},
+    "difference_pp": {"en": "Difference (percentage points)", "zh": "差值（百分点）"},
+    "difference_unit": {"en": "Difference ({unit})", "zh": "差值（{unit}）"},
+    "sensitivity_title": {"en": "Which lever matters most for {indicator}?",
+                          "zh": "哪项政策杠杆对{indicator}影响最大？"},
+    "sobol_axis": {"en": "Sobol index (share of variance)", "zh": "Sobol指数（方差贡献占比）"},
+    "morris_axis": {"en": "Morris μ* (mean absolute effect)", "zh": "Morris μ*（平均绝对效应）"},
+    "ST": {"en": "total effect ST", "zh": "总效应指数 ST"},
+    "S1": {"en": "first-order S1", "zh": "一阶效应指数 S1"},
+    "mu_star": {"en": "μ*", "zh": "μ*"},
+    "map_title": {"en": "The county: facilities by tier, volumes and patients treated "
+                        "out of the county",
+                  "zh": "县域地图：各级医疗机构、服务量与县外就医流向"},
+    "km_east": {"en": "East of the county seat (km)", "zh": "县城以东距离（公里）"},
+    "km_north": {"en": "North of the county seat (km)", "zh": "县城以北距离（公里）"},
+    "township_area": {"en": "Township home area", "zh": "乡镇辖区"},
+    "flow_out": {"en": "Treated out of county (episodes, line width)",
+                 "zh": "县外就医（人次，线宽）"},
+    "volume_note": {"en": "marker area ∝ visits + admissions",
+                    "zh": "标记面积与门诊和住院人次成正比"},
+    "coverage_title": {"en": "Family-doctor contract coverage", "zh": "家庭医生签约率"},
+    "coverage_all": {"en": "All residents", "zh": "全体居民"},
+    "coverage_elderly": {"en": "Residents 65+", "zh": "65岁及以上老人"},
+    "coverage_chronic": {"en": "Chronic patients", "zh": "慢性病患者"},
+    "coverage_axis": {"en": "Contracted residents (%)", "zh": "签约居民占比（%）"},
+    "replicates": {"en": "{n} replicates", "zh": "{n}次重复"},
+    "replicate_one": {"en": "1 replicate", "zh": "1次重复"},
+    "run_one": {"en": "1 run", "zh": "1次模拟"},
+    "seed": {"en": "seed {seed}", "zh": "随机种子 {seed}"},
+    "config": {"en": "config {hash}", "zh": "配置哈希 {hash}"},
+    "sweep_points": {"en": "{points} design points × {replicates}",
+                     "zh": "{points}个设计点 × {replicates}"},
+    "sweep_hash": {"en": "sweep {hash}", "zh": "扫描哈希 {hash}"},
+    "run_source": {"en": "tieredcare run '{name}'", "zh": "tieredcare 单次模拟“{name}”"},
+    "compare_source": {"en": "tieredcare compare {names}", "zh": "tieredcare 情景比较 {names}"},
+    "sweep_source": {"en": "tieredcare sweep '{name}'", "zh": "tieredcare 参数扫描“{name}”"},
+    "git": {"en": "git {commit}", "zh": "git {commit}"},
+}
+
+_LEVERS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(rf"policy\.reimbursement\.{care}\.(?P<tier>\w+)\.ratio$"),
+     f"{care.capitalize()} reimbursement ratio, {{tier}}", f"{zh}报销比例（{{tier}}）")
+    for care, zh in (("inpatient", "住院"), ("outpatient", "门诊"))
+] + [
+    (re.compile(rf"policy\.reimbursement\.{care}\.(?P<tier>\w+)\.deductible$"),
+     f"{care.capitalize()} deductible, {{tier}}", f"{zh}起付线（{{tier}}）")
+    for care, zh in (("inpatient", "住院"), ("outpatient", "门诊"))
+] + [
+    (re.compile(r"policy\.referral_incentives\.non_referral_penalty_(?P<care>\w+)\.(?P<tier>\w+)$"),
+     "Non-referral penalty, {care}, {tier}", "未按转诊程序就医降低比例（{care}，{tier}）"),
+    (re.compile(r"policy\.reserved_slots\.(?P<tier>\w+)$"), "Reserved slots, {tier}",
+     "预留号源比例（{tier}）"),
+    (re.compile(r"policy\.family_doctor\.signup_probability\.(?P<group>\w+)$"),
+     "Signup probability, {group}", "签约意愿（{group}）"),
+    (re.compile(r"world\.facilities\.(?P<tier>\w+)\.outpatient_slots_per_1000$"),
+     "Outpatient slots per 1,000 residents, {tier}", "每千人门诊号源（{tier}）"),
+    (re.compile(r"world\.facilities\.(?P<tier>\w+)\.beds_per_1000$"),
+     "Beds per 1,000 residents, {tier}", "每千人床位（{tier}）"),
+]
+_LEVER_NAMES = {
+    "policy.family_doctor.gatekeeping.adherence": ("Gatekeeping adherence", "基层首诊依从率"),
+    "policy.family_doctor.team_capacity": ("Residents per family-doctor team",
+                                           "家庭医生团队签约容量"),
+    "policy.family_doctor.teams_per_township": ("Family-doctor teams per township",
+                                                "每乡镇家庭医生团队数"),
+    "policy.family_doctor.campaign.intensity": ("Signup campaign intensity", "签约推广力度"),
+    "policy.family_doctor.renewal_probability": ("Contract renewal probability", "续约概率"),
+    "policy.contract_bonus.ratio_points": ("Contract reimbursement bonus",
+                                           "签约居民报销倾斜"),
+    "policy.capitation.strength": ("Capitation strength", "按人头打包付费强度"),
+    "policy.doctors_sent_down.doctors": ("Doctors sent down", "下派医师人数"),
+    "policy.referral.down_referral_probability": ("Downward referral probability",
+                                                  "下转概率"),
+    "policy.telemedicine.enabled": ("Telemedicine", "远程医疗"),
+    "choice.cost": ("Cost sensitivity of patients", "患者费用敏感度"),
+    "choice.travel": ("Travel-time sensitivity", "路程时间敏感度"),
+    "choice.wait": ("Waiting-time sensitivity", "等候时间敏感度"),
+    "scenario_file": ("Scenario", "情景"),
+}
+_GROUPS = {"elderly": ("65+", "65岁及以上"), "chronic": ("chronic", "慢性病患者"),
+           "child": ("0–14", "0–14岁"), "adult": ("15–64", "15–64岁"),
+           "disabled_poor": ("disabled and poor", "残疾和贫困人口"),
+           "inpatient": ("inpatient", "住院"), "outpatient": ("outpatient", "门诊")}
+_SHARE_WORDS = ("ratio", "adherence", "probability", "share", "intensity")
+"""Last words of lever keys whose values are shares 0–1, shown as %."""
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported language.
+
+    Raises:
+        ValueError: For any other language.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; allowed: {', '.join(LANGS)}")
+    return lang
+
+
+def phrase(key: str, lang: str, **values: object) -> str:
+    """A chart phrase in ``lang``, with ``{placeholders}`` filled in."""
+    return PHRASES[key][check_lang(lang)].format(**values)
+
+
+def tier_label(tier: str, lang: str) -> str:
+    """Display name of a tier: 'Township health centre' / '乡镇卫生院'."""
+    return TIER_LABELS[check_lang(lang)].get(tier, tier)
+
+
+def is_share(indicator: str) -> bool:
+    """Whether an indicator is a share 0–1 (drawn as %, differences in percentage points)."""
+    info = INDICATORS.get(indicator)
+    return info is not None and info.unit == "share"
+
+
+def indicator_label(indicator: str, lang: str) -> str:
+    """Display name of an indicator, e.g. 'County retention' / '县域内就诊率'."""
+    check_lang(lang)
+    table = _INDICATOR_ZH if lang == "zh" else _INDICATOR_EN
+    if indicator in table:
+        return table[indicator]
+    found = _PER_TIER.match(indicator)
+    per_tier = _PER_TIER_ZH if lang == "zh" else _PER_TIER_EN
+    if found and found["kind"] in per_tier:
+        tier = tier_label(found["tier"], lang)
+        text = per_tier[found["kind"]].format(tier=tier if lang == "zh" else tier.lower())
+        return text[0].upper() + text[1:]
+    info = INDICATORS.get(indicator)
+    return info.label if info is not None else indicator
+
+
+def indicator_unit(indicator: str, lang: str) -> str:
+    """Display unit of an indicator ('%' for shares, '元' for CNY in Chinese, ...)."""
+    info = INDICATORS.get(indicator)
+    unit = info.unit if info is not None else ("days" if "wait" in indicator else "")
+    return _UNITS.get(unit, {}).get(check_lang(lang), unit)
+
+
+def axis_label(indicator: str, lang: str) -> str:
+    """Axis label with unit: 'County retention (%)' / '县域内就诊率（%）'."""
+    unit = indicator_unit(indicator, lang)
+    name = indicator_label(indicator, lang)
+    if not unit:
+        return name
+    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+
+
+def display_scale(indicator: str) -> float:
+    """Factor from stored values to drawn values: 100 for shares (drawn as %), else 1."""
+    return 100.0 if is_share(indicator) else 1.0
+
+
+def scenario_label(name: str, lang: str, baseline: str | None = None) -> str:
+    """Display name of a scenario; the comparison's baseline is marked as such."""
+    if baseline is not None and name == baseline:
+        word = phrase("baseline", lang)
+        return word if name == "baseline" else f"{name}（{word}）" if lang == "zh" \
+            else f"{name} ({word})"
+    return name
+
+
+@cache
+def _known_units() -> dict[str, str]:
+    """Unit of each documented scenario key (from the README's parameter table)."""
+    from tieredcare.docs import parameter_rows
+
+    return {row["key"]: row["unit"] for row in parameter_rows()}
+
+
+def parameter_is_share(key: str) -> bool:
+    """Whether a lever's values are shares 0–1 (drawn as %)."""
+    unit = _known_units().get(key, "")
+    return unit.startswith(("share", "probability")) or key.rsplit(".", 1)[-1] in _SHARE_WORDS
+
+
+def parameter_label(key: str, lang: str) -> str:
+    """Display name of a swept lever (a dotted scenario key); the key itself if unknown."""
+    check_lang(lang)
+    index = 1 if lang == "zh" else 0
+    if key in _LEVER_NAMES:
+        return _LEVER_NAMES[key][index]
+    for pattern, en, zh in _LEVERS:
+        found = pattern.match(key)
+        if found:
+            words = {k: _word(v, lang) for k, v in found.groupdict().items()}
+            return (zh if lang == "zh" else en).format(**words)
+    return key.removeprefix("policy.")
+
+
+def parameter_axis_label(key: str, lang: str) -> str:
+    """Axis label of a lever with its unit."""
+    name = parameter_label(key, lang)
+    if parameter_is_share(key):
+        return f"{name}（%）" if lang == "zh" else f"{name} (%)"
+    unit = _known_units().get(key, "")
+    if not unit or key in ("scenario_file",):
+        return name
+    return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
+
+
+def _word(value: str, lang: str) -> str:
+    """A tier or group name inside a lever label."""
+    if value in TIERS:
+        label = tier_label(value, lang)
+        return label if lang == "zh" else label.lower()
+    if value in _GROUPS:
+        return _GROUPS[value][1 if lang == "zh" else 0]
+    return value

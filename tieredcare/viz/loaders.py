@@ -1,0 +1,310 @@
+"""Reading results folders (run, compare, sweep) into DataFrames for the charts.
+
+The folder's kind is read from ``manifest.json`` (``kind``: ``run``, ``compare`` or
+``sweep``). Nothing here writes to the folder: a sweep without ``aggregate.parquet`` is
+aggregated in memory, and a sweep without ``sensitivity.parquet`` simply has none.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tieredcare.viz.labels import phrase
+
+MANIFEST = "manifest.json"
+KINDS = ("run", "compare", "sweep")
+
+
+class ResultsError(ValueError):
+    """A folder that is not a tieredcare results folder (or is missing a table)."""
+
+
+@dataclass
+class Results:
+    """A results folder and its manifest.
+
+    Attributes:
+        path: The folder.
+        manifest: Its ``manifest.json``.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    kind = "results"
+
+    @property
+    def name(self) -> str:
+        """Short name: the scenario, the scenarios compared, or the sweep."""
+        return str(self.manifest.get("name") or self.path.name)
+
+    @property
+    def created(self) -> str:
+        """Date the results were made (UTC, YYYY-MM-DD); the manifest's file date if unrecorded."""
+        stamp = self.manifest.get("created")
+        if stamp:
+            return str(stamp)[:10]
+        mtime = (self.path / MANIFEST).stat().st_mtime
+        return datetime.fromtimestamp(mtime, UTC).date().isoformat()
+
+    @property
+    def switches(self) -> list[dict[str, Any]]:
+        """Lever switch days: ``{"scenario", "lever", "day", "switch"}`` (on/off)."""
+        return []
+
+    def source_line(self, lang: str = "en") -> str:
+        """The source line printed under every chart of these results."""
+        parts = [self._what(lang), *self._how_many(lang), self.created, *self._hashes(lang)]
+        commit = self.manifest.get("git_commit")
+        if commit:
+            parts.append(phrase("git", lang, commit=str(commit)[:7] + (
+                "+dirty" if str(commit).endswith("+dirty") else "")))
+        sep = "：" if lang == "zh" else ": "
+        return phrase("source", lang) + sep + " · ".join(p for p in parts if p)
+
+    def _what(self, lang: str) -> str:
+        return self.name
+
+    def _how_many(self, lang: str) -> list[str]:
+        return []
+
+    def _hashes(self, lang: str) -> list[str]:
+        return []
+
+
+@dataclass
+class RunResults(Results):
+    """A ``tieredcare run`` folder.
+
+    Attributes:
+        timeseries: One row per reported day, one column per indicator.
+        facilities: One row per facility (tier, x, y, visits, admissions, ...).
+        flows: Treated episodes by home township × facility (tier, in_county).
+        summary: ``summary.json``: ``indicators``, ``episodes``, ``timeline``.
+    """
+
+    timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    summary: dict[str, Any] = field(default_factory=dict)
+    kind = "run"
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return str(self.manifest.get("scenario") or self.path.name)
+
+    @property
+    def indicators(self) -> dict[str, float]:
+        """Every indicator over the reported period (None as NaN)."""
+        return {k: float("nan") if v is None else float(v)
+                for k, v in self.summary.get("indicators", {}).items()}
+
+    @property
+    def switches(self) -> list[dict[str, Any]]:
+        """Lever switches that happened during the run (``summary.json`` timeline)."""
+        return [{"scenario": self.name, "lever": item["lever"], "day": int(item["day"]),
+                 "switch": item.get("switch", "on")}
+                for item in self.summary.get("timeline", [])]
+
+    def _what(self, lang: str) -> str:
+        return phrase("run_source", lang, name=self.name)
+
+    def _how_many(self, lang: str) -> list[str]:
+        seed = self.manifest.get("seed")
+        return [phrase("run_one", lang)] + ([phrase("seed", lang, seed=seed)]
+                                            if seed is not None else [])
+
+    def _hashes(self, lang: str) -> list[str]:
+        value = self.manifest.get("config_hash")
+        return [phrase("config", lang, hash=str(value)[:8])] if value else []
+
+
+@dataclass
+class CompareResults(Results):
+    """A ``tieredcare compare`` folder.
+
+    Attributes:
+        runs: One row per run: scenario, replicate, seed, one column per indicator.
+        timeseries: Daily indicators of every run, with scenario, replicate, seed, day.
+        compare: Paired differences: scenario, indicator, baseline_mean, scenario_mean,
+            difference, ci_low, ci_high, ...
+    """
+
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    compare: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kind = "compare"
+
+    @property
+    def baseline(self) -> str:
+        """The baseline scenario's name."""
+        return str(self.manifest["baseline"])
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Every scenario, the baseline first."""
+        return [self.baseline, *self.manifest.get("scenarios", [])]
+
+    @property
+    def name(self) -> str:
+        """'baseline vs a, b'."""
+        return f"{self.baseline} vs {', '.join(self.manifest.get('scenarios', []))}"
+
+    @property
+    def switches(self) -> list[dict[str, Any]]:
+        """Days the scenarios' levers switch on (and off) in the reported period."""
+        rows = []
+        for scenario, levers in (self.manifest.get("levers") or {}).items():
+            for lever in levers:
+                for key, switch in (("start_day", "on"), ("end_day", "off")):
+                    if lever.get(key) is not None:
+                        rows.append({"scenario": scenario, "lever": lever["lever"],
+                                     "day": int(lever[key]), "switch": switch})
+        return rows
+
+    def descriptions(self) -> dict[str, str]:
+        """Each scenario's one-line description, from its resolved configuration."""
+        configs = self.manifest.get("resolved_configs") or {}
+        return {name: str(configs.get(name, {}).get("description", "")) for name in
+                self.scenarios}
+
+    def _what(self, lang: str) -> str:
+        return phrase("compare_source", lang, names=self.name)
+
+    def _how_many(self, lang: str) -> list[str]:
+        return [replicates(self.manifest.get("replicates"), lang)]
+
+    def _hashes(self, lang: str) -> list[str]:
+        hashes = self.manifest.get("config_hashes") or {}
+        if not hashes:
+            return []
+        return [phrase("config", lang, hash="/".join(str(h)[:8] for h in hashes.values()))]
+
+
+@dataclass
+class SweepResults(Results):
+    """A ``tieredcare sweep`` folder.
+
+    Attributes:
+        design: One row per run: run_id, point, replicate, seed, parameter columns.
+        summary: One row per run × indicator (long format).
+        aggregate: One row per design point × indicator: parameters, n, mean, ci_low,
+            ci_high, sd, median, p10, p90.
+        sensitivity: Sobol (S1, ST) or Morris indices with ``conf``; None if the folder
+            has no ``sensitivity.parquet``.
+    """
+
+    design: pd.DataFrame = field(default_factory=pd.DataFrame)
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    aggregate: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sensitivity: pd.DataFrame | None = None
+    kind = "sweep"
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept parameter columns, in the sweep file's order."""
+        skip = {"run_id", "point", "replicate", "seed"}
+        return [c for c in self.design.columns if c not in skip]
+
+    def _what(self, lang: str) -> str:
+        return phrase("sweep_source", lang, name=self.name)
+
+    def _how_many(self, lang: str) -> list[str]:
+        return [phrase("sweep_points", lang, points=self.manifest.get("points", "?"),
+                       replicates=replicates(self.manifest.get("replicates"), lang))]
+
+    def _hashes(self, lang: str) -> list[str]:
+        value = self.manifest.get("sweep_hash")
+        return [phrase("sweep_hash", lang, hash=str(value)[:8])] if value else []
+
+
+def replicates(n: int | None, lang: str) -> str:
+    """'3 replicates', '1 replicate' / '3次重复'."""
+    return phrase("replicate_one", lang) if n == 1 else phrase("replicates", lang,
+                                                                  n="?" if n is None else n)
+
+
+def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """A results folder (given as the folder or its manifest) and its manifest.
+
+    Raises:
+        ResultsError: If there is no readable manifest of a known kind.
+    """
+    path = Path(path)
+    folder = path.parent if path.name == MANIFEST else path
+    file = folder / MANIFEST
+    if not file.is_file():
+        raise ResultsError(f"{folder}: not a results folder (no {MANIFEST}); give a folder "
+                           "written by tieredcare run, compare or sweep")
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{file}: cannot read the manifest ({exc})") from None
+    if manifest.get("kind") not in KINDS:
+        raise ResultsError(f"{file}: unknown kind {manifest.get('kind')!r}; expected one of "
+                           f"{', '.join(KINDS)}")
+    return folder, manifest
+
+
+def load_results(path: str | Path) -> RunResults | CompareResults | SweepResults:
+    """Load a results folder of any kind.
+
+    Args:
+        path: A folder written by ``tieredcare run``, ``compare`` or ``sweep`` (or its
+            ``manifest.json``).
+
+    Returns:
+        The folder's tables, by kind.
+
+    Raises:
+        ResultsError: If the folder is not a results folder or lacks a table.
+    """
+    folder, manifest = read_manifest(path)
+    loader = {"run": load_run, "compare": load_compare, "sweep": load_sweep}[manifest["kind"]]
+    return loader(folder, manifest)
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    file = folder / name
+    if not file.is_file():
+        raise ResultsError(f"{folder}: {name} is missing")
+    return pd.read_parquet(file)
+
+
+def load_run(folder: Path, manifest: dict[str, Any]) -> RunResults:
+    """Load a run folder."""
+    summary_file = folder / "summary.json"
+    if not summary_file.is_file():
+        raise ResultsError(f"{folder}: summary.json is missing")
+    return RunResults(folder, manifest, timeseries=_table(folder, "timeseries.parquet"),
+                      facilities=_table(folder, "facilities.parquet"),
+                      flows=_table(folder, "flows.parquet"),
+                      summary=json.loads(summary_file.read_text(encoding="utf-8")))
+
+
+def load_compare(folder: Path, manifest: dict[str, Any]) -> CompareResults:
+    """Load a compare folder."""
+    return CompareResults(folder, manifest, runs=_table(folder, "runs.parquet"),
+                          timeseries=_table(folder, "timeseries.parquet"),
+                          compare=_table(folder, "compare.parquet"))
+
+
+def load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepResults:
+    """Load a sweep folder; aggregate its summary in memory if it has no aggregate table."""
+    summary = _table(folder, "summary.parquet")
+    if (folder / "aggregate.parquet").is_file():
+        aggregate = pd.read_parquet(folder / "aggregate.parquet")
+    else:
+        from tieredcare.experiments.aggregate import aggregate as aggregate_summary
+
+        aggregate = aggregate_summary(summary)
+    sensitivity_file = folder / "sensitivity.parquet"
+    sensitivity = pd.read_parquet(sensitivity_file) if sensitivity_file.is_file() else None
+    return SweepResults(folder, manifest, design=_table(folder, "design.parquet"),
+                        summary=summary, aggregate=aggregate, sensitivity=sensitivity)

@@ -318,15 +318,17 @@ class TieredCareModel(mesa.Model):
             [self.candidate_minutes[home],
              self.county.village_minutes[home, np.maximum(target, 0)][:, None]], axis=1)
         safe = np.maximum(cand, 0)
-        capable = self.treats_by_need[self._need(rows)[:, None], safe]
+        n_fac = self.county.n_facilities
+        capable = self.treats_by_need.ravel().take(self._need(rows)[:, None] * n_fac + safe)
         # At a facility that cannot treat, the patient expects to pay for a consultation.
-        charged = np.where(capable, ep["care"][rows][:, None], OUTPATIENT)
+        # OUTPATIENT (0) where not capable.
+        charged = capable * ep["care"][rows].astype(np.int64)[:, None]
         contract, own_doctor = self._contract_status(resident, cand)
         oop, _ = self._price(rows, resident, charged, contract, safe)
         return Choosers(
             candidates=cand, minutes=minutes, oop=oop,
-            wait_days=self.state.expected_wait()[charged, safe],
-            quality=self.state.quality[safe], capable=capable,
+            wait_days=self.state.expected_wait().ravel().take(charged * n_fac + safe),
+            quality=self.state.quality.take(safe), capable=capable,
             severity=ep["severity"][rows], income=self.income[pop.income_group[resident]],
             own_doctor=own_doctor, referral_target=target, avoid=ep["avoid"][rows],
             referred=ep["referred"][rows],
@@ -357,20 +359,25 @@ class TieredCareModel(mesa.Model):
         attributes (scheme, severity, referral, recovery) broadcast along the rows.
         """
         ep, rules = self.episodes, self.rules
+        care = care.astype(np.int64, copy=False)  # flat positions below exceed int8
         col = (lambda a: a[:, None]) if fac.ndim == 2 else (lambda a: a)
         exempt = ep["referred"][rows]
         if self.policy.referral_incentives.emergencies_exempt:
             exempt = exempt | self.emergency_line[ep["line"][rows]]
         code = tariff_code(col(self.population.scheme[resident]), care,
                            col(ep["severity"][rows]), col(exempt), contract)
-        cost = rules.cost[code, fac]
-        cap_left = rules.annual_cap[care] - self.population.fund_paid[care, col(resident)]
+        # Flat positions in the [code, F] tables: one 1-D take is cheaper than 2-D indexing.
+        at = code * rules.cost.shape[1] + fac
+        cost = rules.cost.ravel().take(at)
+        paid = self.population.fund_paid.ravel().take(care * self.population.size
+                                                      + col(resident))
+        cap_left = rules.annual_cap.take(care) - paid
         if not (rules.cumulative_deductible or rules.recovery_deductible_waived):
-            return out_of_pocket(cost, 0.0, 1.0, cap_left, rules.fund[code, fac])
+            return out_of_pocket(cost, 0.0, 1.0, cap_left, rules.fund.ravel().take(at))
         offset = np.where(care == INPATIENT, col(self._deductible_offset(rows)), 0.0)
-        deductible = np.maximum(rules.deductible[code, fac] - offset, 0.0)
-        return out_of_pocket(cost, deductible, rules.ratio[code, fac], cap_left,
-                             rules.contact_cap[code, fac])
+        deductible = np.maximum(rules.deductible.ravel().take(at) - offset, 0.0)
+        return out_of_pocket(cost, deductible, rules.ratio.ravel().take(at), cap_left,
+                             rules.contact_cap.ravel().take(at))
 
     def _deductible_offset(self, rows: np.ndarray) -> np.ndarray:
         """Part of the deductible each episode does not pay again [CNY].
@@ -606,7 +613,9 @@ class TieredCareModel(mesa.Model):
         """Row of each episode's needs in ``treats_by_need`` (its own care type by default)."""
         ep = self.episodes
         care_type = ep["care"][rows] if care is None else care
-        return (care_type * N_SEV + ep["severity"][rows]) * len(SERVICE_LINES) + ep["line"][rows]
+        # int64: callers multiply the result by the number of facilities.
+        need = (care_type * N_SEV + ep["severity"][rows]) * len(SERVICE_LINES) + ep["line"][rows]
+        return need.astype(np.int64)
 
     def _draw(self, process: str, rows: np.ndarray, salt: np.ndarray | int = 0) -> np.ndarray:
         """Uniform draws of a process keyed by episode id (common across scenarios)."""

@@ -13,48 +13,23 @@ execute (:mod:`.executors`) and how results are stored (:mod:`.store`) are kept 
     analysis.aggregate  # one row per design point × indicator: mean, CI, quantiles
 """
 
-_EXPORTS = {
-    "Analysis": "tieredcare.experiments.analysis",
-    "Check": "tieredcare.experiments.reproduce",
-    "DaskExecutor": "tieredcare.experiments.executors",
-    "Design": "tieredcare.experiments.designs",
-    "Executor": "tieredcare.experiments.executors",
-    "ProcessExecutor": "tieredcare.experiments.executors",
-    "RunPlan": "tieredcare.experiments.plan",
-    "RunRecord": "tieredcare.experiments.worker",
-    "RunTask": "tieredcare.experiments.worker",
-    "Sensitivity": "tieredcare.experiments.sensitivity",
-    "SerialExecutor": "tieredcare.experiments.executors",
-    "SessionReport": "tieredcare.experiments.sweep",
-    "Sweep": "tieredcare.experiments.sweepfile",
-    "SweepFile": "tieredcare.experiments.sweepfile",
-    "SweepStore": "tieredcare.experiments.store",
-    "aggregate": "tieredcare.experiments.aggregate",
-    "analyze_sweep": "tieredcare.experiments.analysis",
-    "execute_run": "tieredcare.experiments.worker",
-    "load_sweep": "tieredcare.experiments.sweepfile",
-    "make_design": "tieredcare.experiments.designs",
-    "make_executor": "tieredcare.experiments.executors",
-    "morris_indices": "tieredcare.experiments.sensitivity",
-    "plan_sweep": "tieredcare.experiments.plan",
-    "point_means": "tieredcare.experiments.aggregate",
-    "prepare": "tieredcare.experiments.sweep",
-    "reproduce": "tieredcare.experiments.reproduce",
-    "run_id": "tieredcare.experiments.plan",
-    "run_sweep": "tieredcare.experiments.sweep",
-    "sobol_indices": "tieredcare.experiments.sensitivity",
-}
-"""Public name → module; loaded on first use so ``tieredcare`` starts quickly."""
-
-
-def __getattr__(name: str) -> object:
-    """Import a public name from its module on first use (PEP 562)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tieredcare.experiments' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
+from tieredcare.experiments.aggregate import aggregate, point_means
+from tieredcare.experiments.analysis import Analysis, analyze_sweep
+from tieredcare.experiments.designs import Design, make_design
+from tieredcare.experiments.executors import (
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    make_executor,
+)
+from tieredcare.experiments.plan import RunPlan, plan_sweep, run_id
+from tieredcare.experiments.reproduce import Check, reproduce
+from tieredcare.experiments.sensitivity import Sensitivity, morris_indices, sobol_indices
+from tieredcare.experiments.store import SweepStore
+from tieredcare.experiments.sweep import SessionReport, prepare, run_sweep
+from tieredcare.experiments.sweepfile import Sweep, SweepFile, load_sweep
+from tieredcare.experiments.worker import RunRecord, RunTask, execute_run
 
 __all__ = [
     "Analysis",

@@ -524,6 +524,8 @@ class TieredCareModel(mesa.Model):
         capable facility. Downward (chronic follow-up under capitation): the patient is
         booked into the home township centre's queue.
         """
+        if rows.size == 0:
+            return
         ep = self.episodes
         fac = ep["facility"][rows]
         self.counters.add("referrals_down" if down else "referrals_up", self.row, fac)
@@ -583,6 +585,8 @@ class TieredCareModel(mesa.Model):
         ep["facility"][rows] = -1
 
     def _unmet(self, rows: np.ndarray) -> None:
+        if rows.size == 0:
+            return
         self._close(rows)
         self.counters.unmet[self.row] += rows.size
 

@@ -161,6 +161,25 @@ def _whole(values: np.ndarray) -> np.ndarray:
     return np.where((values > 0) & (whole == 0), 1, whole)
 
 
+class _StateValue:
+    """A facility's element of one :class:`FacilityState` array, read when asked.
+
+    The arrays are the single source of truth (the daily service updates them for all
+    facilities at once), so an agent's attributes are never out of date.
+    """
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, facility: Facility | None, owner: type | None = None) -> object:
+        if facility is None:
+            return self
+        return getattr(facility.model.state, self.name)[facility.index].item()
+
+
 class Facility(mesa.Agent):
     """A village clinic, township centre, county, city or provincial hospital.
 
@@ -198,14 +217,13 @@ class Facility(mesa.Agent):
         """Service lines offered."""
         return [SERVICE_LINES[i] for i in np.flatnonzero(self.model.state.services[self.index])]
 
-    def __getattr__(self, name: str) -> object:
-        # Numeric state (outpatient_slots, beds, quality, capability, queues, occupied_beds)
-        # is read from the model's arrays, so it is never out of date.
-        state = self.__dict__.get("model") and self.model.state
-        if state is not None and name in FacilityState.__dataclass_fields__:
-            value = getattr(state, name)[self.index]
-            return value.item() if np.ndim(value) == 0 else value
-        raise AttributeError(name)
+    outpatient_slots = _StateValue("Outpatient visits the facility can give per day.")
+    beds = _StateValue("Inpatient beds.")
+    quality = _StateValue("Perceived quality [index 0–1].")
+    capability = _StateValue("Highest severity the facility treats.")
+    outpatient_queue = _StateValue("Outpatients waiting at the end of yesterday.")
+    admission_queue = _StateValue("Patients waiting for a bed at the end of yesterday.")
+    occupied_beds = _StateValue("Beds occupied now.")
 
     def __repr__(self) -> str:
         return f"Facility({self.node_id!r}, {self.tier})"
@@ -218,14 +236,17 @@ class DoctorTeam(mesa.Agent):
         model: The model the team belongs to.
         index: Position of the team in the model's team arrays.
         facility: Facility index of the township centre.
-        capacity: Most residents the team may sign.
     """
 
-    def __init__(self, model: TieredCareModel, index: int, facility: int, capacity: int) -> None:
+    def __init__(self, model: TieredCareModel, index: int, facility: int) -> None:
         super().__init__(model)
         self.index = index
         self.facility = facility
-        self.capacity = capacity
+
+    @property
+    def capacity(self) -> int:
+        """Most residents the team may sign."""
+        return int(self.model.family_doctors.team_capacity[self.index])
 
     @property
     def members(self) -> int:

@@ -43,8 +43,7 @@ class FamilyDoctors:
         self.team_facility = np.repeat(centres, fd.teams_per_township).astype(np.int32)
         self.team_capacity = np.full(self.team_facility.size, fd.team_capacity, dtype=np.int64)
         self.team_members = np.zeros(self.team_facility.size, dtype=np.int64)
-        self.teams = [DoctorTeam(model, i, int(f), fd.team_capacity)
-                      for i, f in enumerate(self.team_facility)]
+        self.teams = [DoctorTeam(model, i, int(f)) for i, f in enumerate(self.team_facility)]
         self._centre_of_team = np.append(self.team_facility, -1).astype(np.int32)
         self.contracted = np.zeros(3, dtype=np.int64)
         # "1+1+1" partners: the people's hospital and the city hospital nearest each village.

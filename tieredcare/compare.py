@@ -20,18 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.config import LoadedScenario, Scenario, resolved_dict, scenario_hash
 from tieredcare.config.policy import switch_days
 from tieredcare.experiments.executors import Executor, make_executor
 from tieredcare.metrics import INDICATORS
-from tieredcare.results import (
-    atomic_write_text,
-    git_commit,
-    package_versions,
-    staged_folder,
-    write_json,
-    write_parquet,
-)
+from tieredcare.results import git_commit, package_versions
 from tieredcare.run import simulate
 from tieredcare.streams import replicate_seeds
 

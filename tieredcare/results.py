@@ -1,26 +1,18 @@
 """Writing a run's folder: manifest, resolved scenario, Parquet tables, summary.
 
-Every file is written to a temporary name and renamed into place, and the whole folder is
-assembled under a temporary name first, so a run's folder appears whole or not at all.
+The folder is written with :mod:`tieredcare.atomic`, so it appears whole or not at all.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import platform
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.config import dump_yaml, resolved_dict, scenario_hash
 from tieredcare.config.policy import switch_days
 from tieredcare.run import RunOutput
@@ -28,93 +20,6 @@ from tieredcare.run import RunOutput
 PACKAGES = ("tieredcare", "mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "scipy")
 MANIFEST = "manifest.json"
 SCENARIO_FILE = "scenario.yaml"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _temp_file(path: Path) -> tuple[int, str]:
-    """A temporary file beside ``path`` with the permissions a normal file would get."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private to the owner
-    return fd, tmp
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file through a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_file(path)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (UTF-8, indented, NaN written as null)."""
-    atomic_write_text(path, json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n")
-
-
-def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """Write a Parquet table atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_file(path)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: NaN and infinities become None, numpy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    return value
-
-
-@contextmanager
-def staged_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` when the block ends without error.
-
-    An existing ``target`` is swapped out only once the new folder is complete.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    os.chmod(staging, 0o777 & ~_umask())
-    try:
-        yield staging
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:

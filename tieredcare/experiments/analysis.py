@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tieredcare.atomic import write_parquet
 from tieredcare.config import ConfigError
 from tieredcare.experiments.aggregate import aggregate, point_means
 from tieredcare.experiments.sensitivity import Sensitivity, morris_indices, sobol_indices
@@ -20,7 +21,6 @@ from tieredcare.experiments.store import (
     SUMMARY,
     SweepStore,
 )
-from tieredcare.results import write_parquet
 from tieredcare.streams import stream_seed
 
 

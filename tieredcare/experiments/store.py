@@ -33,17 +33,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.config import ConfigError
 from tieredcare.experiments.designs import POINT
 from tieredcare.experiments.plan import REPLICATE, RUN_ID, SEED, RunPlan, storable
-from tieredcare.results import (
-    atomic_write_text,
-    git_commit,
-    package_versions,
-    staged_folder,
-    write_json,
-    write_parquet,
-)
+from tieredcare.results import git_commit, package_versions
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.config import Scenario, dump_yaml, scenario_hash
 from tieredcare.experiments.store import RUN_SCENARIO, RUN_SUMMARY, write_failure
-from tieredcare.results import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.run import RunOutput, simulate
 
 DONE, FAILED = "done", "failed"

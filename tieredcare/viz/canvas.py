@@ -16,7 +16,7 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
-from tieredcare.results import atomic_write_bytes
+from tieredcare.atomic import atomic_write_bytes
 from tieredcare.viz.fonts import language
 from tieredcare.viz.formats import DEFAULT_DPI, FORMATS, MIN_DPI
 

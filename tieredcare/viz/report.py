@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from tieredcare.results import atomic_write_text
+from tieredcare.atomic import atomic_write_text
 from tieredcare.viz.canvas import MIN_DPI, figure_bytes
 from tieredcare.viz.labels import (
     check_lang,

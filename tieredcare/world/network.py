@@ -9,9 +9,9 @@ township health centres (乡镇卫生院); county, city and province nodes are h
 
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from xml.etree.ElementTree import ParseError
 import networkx as nx
 import numpy as np
 
+from tieredcare.atomic import atomic_write_bytes
 from tieredcare.config.schema import MinutesRange, TierFacilities, World
 from tieredcare.tiers import CITY, COUNTY, PROVINCE, SERVICE_LINES, TIERS, TOWNSHIP, VILLAGE
 
@@ -253,16 +254,9 @@ def save_graphml(graph: nx.Graph, path: str | os.PathLike[str]) -> None:
         graph: County graph, e.g. from :func:`build_synthetic`.
         path: Destination file.
     """
-    path = Path(path)
-    plain = _plain_copy(graph)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            nx.write_graphml(plain, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    nx.write_graphml(_plain_copy(graph), buffer)
+    atomic_write_bytes(Path(path), buffer.getvalue())
 
 
 def _plain_copy(graph: nx.Graph) -> nx.Graph:

@@ -123,8 +123,9 @@ class World(Section):
     county_city_minutes: float = param(90.0, "minutes", ASSUMPTION,
                                        "Travel time from the county seat to the city hospital(s).",
                                        ge=0.0, le=1440.0)
-    city_hospitals: int = param(1, "count", "-", "City hospitals outside the county.", ge=1, le=10)
-    provincial_hospital: bool = param(False, "yes/no", "-",
+    city_hospitals: int = param(1, "count", ASSUMPTION, "City hospitals outside the county.",
+                                ge=1, le=10)
+    provincial_hospital: bool = param(False, "yes/no", ASSUMPTION,
                                       "Add a provincial hospital beyond the city.")
     city_province_minutes: float = param(120.0, "minutes", ASSUMPTION,
                                          "Travel time from the city to the provincial hospital.",

@@ -63,6 +63,8 @@ from tieredcare.world.population import N_GROUPS, Population
 
 DAYS_PER_YEAR = 365
 N_SEV = 5  # severities 0–4 index the capability tables
+ONSET_BLOCK_DAYS = 32
+"""Days of onsets drawn together: fewer numpy calls per day, little memory."""
 
 
 class TieredCareModel(mesa.Model):
@@ -105,6 +107,7 @@ class TieredCareModel(mesa.Model):
         self._setup_onsets()
         self.episodes = EpisodeTable()
         self.day = -scenario.simulation.warmup_days
+        self._block_end = self.day  # no onsets drawn yet
         self.counters = Counters(
             days=scenario.simulation.warmup_days + scenario.simulation.horizon_days,
             n_facilities=self.county.n_facilities,
@@ -198,8 +201,7 @@ class TieredCareModel(mesa.Model):
         self._update_policy()
         self.family_doctors.campaign_day(self.day)
         self._discharge()
-        self._onsets()
-        self._gatekeeping()
+        self._gatekeeping(self._onsets())
         self._choose()
         self._serve()
         self._leave_queues()
@@ -254,20 +256,33 @@ class TieredCareModel(mesa.Model):
             facility=centre[go], queue=INPATIENT, queued_day=self.day, attempts=1,
             referred=True, referral_target=centre[go], recovery=True)
 
-    def _onsets(self) -> None:
-        rng = self.streams["onsets"]
-        counts = rng.poisson(self.daily_onsets)  # [type, group]
-        n = int(counts.sum())
+    def _onsets(self) -> np.ndarray:
+        """Open today's new episodes; returns their rows."""
+        if self.day >= self._block_end:
+            self._draw_onsets(self.day)
+        first, last = self._onset_bounds[self.day - self._block_start: self.day
+                                         - self._block_start + 2]
+        n = int(last - first)
         self.counters.onsets[self.row] += n
-        if n == 0:
-            return
-        kind = np.repeat(np.repeat(np.arange(counts.shape[0]), counts.shape[1]), counts.ravel())
-        group = np.repeat(np.tile(np.arange(counts.shape[1]), counts.shape[0]), counts.ravel())
-        pop = self.population
-        start, size = pop.group_start[group], pop.group_size[group]
-        resident = (start + np.floor(rng.random(n) * size)).astype(np.int32)
+        block = self._block
+        rows = self.episodes.add(n, resident=block["resident"][first:last],
+                                 kind=block["kind"][first:last],
+                                 severity=block["severity"][first:last],
+                                 care=block["care"][first:last], line=block["line"][first:last],
+                                 onset_day=self.day, status=CHOOSING)
+        self.population.episode[block["resident"][first:last]] = self.episodes["id"][rows]
+        return rows
 
-        draw = self.streams["episode_kind"]
+    def _draw_onsets(self, day: int) -> None:
+        """Draw the onsets of the next ``ONSET_BLOCK_DAYS`` days at once (fewer, bigger calls)."""
+        rng, draw, pop = self.streams["onsets"], self.streams["episode_kind"], self.population
+        counts = rng.poisson(self.daily_onsets, size=(ONSET_BLOCK_DAYS, *self.daily_onsets.shape))
+        per_day = counts.reshape(ONSET_BLOCK_DAYS, -1)  # [day, type × group]
+        code = np.repeat(np.tile(np.arange(per_day.shape[1]), ONSET_BLOCK_DAYS), per_day.ravel())
+        kind, group = np.divmod(code, N_GROUPS)
+        n = code.size
+        resident = (pop.group_start[group] + np.floor(rng.random(n) * pop.group_size[group])
+                    ).astype(np.int32)
         severity = np.asarray(EPISODE_SEVERITY, dtype=np.int8)[kind]
         admitted = draw.random(n) < self.scenario.episodes.moderate_admission_share
         care = np.where((severity >= 3) | ((kind == MODERATE) & admitted), INPATIENT, OUTPATIENT)
@@ -276,14 +291,14 @@ class TieredCareModel(mesa.Model):
         line = np.minimum(line - kind * n_lines, n_lines - 1)
         child = (pop.age_group[resident] == CHILD) & (severity >= 2) & (line == GENERAL)
         line[child] = PAEDIATRICS
-        rows = self.episodes.add(n, resident=resident, kind=kind, severity=severity, care=care,
-                                 line=line, onset_day=self.day, status=CHOOSING)
-        pop.episode[resident] = self.episodes["id"][rows]
+        self._block = {"resident": resident, "kind": kind, "severity": severity, "care": care,
+                       "line": line}
+        self._onset_bounds = np.concatenate([[0], np.cumsum(per_day.sum(axis=1))])
+        self._block_start, self._block_end = day, day + ONSET_BLOCK_DAYS
 
-    def _gatekeeping(self) -> None:
+    def _gatekeeping(self, rows: np.ndarray) -> None:
         """New episodes of contracted patients who keep to gatekeeping go to their team."""
         ep = self.episodes
-        rows = np.flatnonzero((ep["status"] == CHOOSING) & (ep["attempts"] == 0))
         resident = ep["resident"][rows]
         centre = self.family_doctors.facilities(resident, combination=False)[0]
         clinic = np.where(centre >= 0, self.county.villages[self.population.home[resident]], -1)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
 
 DAYS_PER_YEAR = 365
+ONE = np.uint16(1)
+"""One contact, in the counters' own dtype: np.add.at is many times faster without casting."""
 
 
 class FamilyDoctors:
@@ -129,12 +131,12 @@ class FamilyDoctors:
         for facility in self.facilities(resident, combination=False):
             own |= facility == fac  # -1 (no contract) never equals a facility
         if wait is None:
-            np.add.at(pop.contacts_bad, resident[own], 1)
+            np.add.at(pop.contacts_bad, resident[own], ONE)
             return
         fd = model.scenario.policy.family_doctor
         good = own & treated & (wait <= fd.satisfactory_wait_days)
-        np.add.at(pop.contacts_good, resident[good], 1)
-        np.add.at(pop.contacts_bad, resident[own & ~good], 1)
+        np.add.at(pop.contacts_good, resident[good], ONE)
+        np.add.at(pop.contacts_bad, resident[own & ~good], ONE)
         home_centre = model.county.home_township_centre[pop.home[resident]]
         visitor = (team < 0) & (fac == home_centre) & ~ep["recovery"][rows]
         visitor &= model.streams.uniform("signup_visit", ep["id"][rows]) < fd.signup_at_visit

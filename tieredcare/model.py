@@ -484,7 +484,9 @@ class TieredCareModel(mesa.Model):
                                       ).reshape(c.wait_hist[r].shape).astype(np.int32)
         contract, _ = self._contract_status(resident, fac)
         oop, fund = self._price(rows, resident, queue, contract, fac)
-        np.add.at(pop.fund_paid.ravel(), queue.astype(np.int64) * pop.size + resident, fund)
+        # Same dtype on both sides: np.add.at is many times faster without casting.
+        np.add.at(pop.fund_paid.ravel(), queue.astype(np.int64) * pop.size + resident,
+                  fund.astype(pop.fund_paid.dtype))
         ep["oop"][rows] += oop
         c.add("oop", r, fac, oop)
         c.add("fund", r, fac, fund)

@@ -19,7 +19,6 @@ from tieredcare.tiers import CITY, ELDERLY, LOW_INCOME
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
 
-DAYS_PER_YEAR = 365
 ONE = np.uint16(1)
 """One contact, in the counters' own dtype: np.add.at is many times faster without casting."""
 
@@ -59,8 +58,8 @@ class FamilyDoctors:
     def facilities(self, resident: np.ndarray, combination: bool) -> list[np.ndarray]:
         """Facilities each resident's contract covers, one array per kind; -1 where none.
 
-        The kinds: home village clinic (when village doctors are in the teams), the team's
-        township centre, and with "1+1+1" the people's hospital and a city hospital.
+        In order: the team's township centre, the home village clinic (when village doctors
+        are in the teams), and with "1+1+1" the people's hospital and a city hospital.
         """
         model = self.model
         team = model.population.team[resident]

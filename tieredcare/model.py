@@ -46,6 +46,7 @@ from tieredcare.tiers import (
     CHILD,
     CHRONIC_FOLLOW_UP,
     COUNTY,
+    DAYS_PER_YEAR,
     ELDERLY,
     EMERGENCY_LINES,
     EPISODE_SEVERITY,
@@ -61,7 +62,6 @@ from tieredcare.tiers import (
 from tieredcare.world.network import CountyMap, county_map
 from tieredcare.world.population import N_GROUPS, Population
 
-DAYS_PER_YEAR = 365
 N_SEV = 5  # severities 0–4 index the capability tables
 ONSET_BLOCK_DAYS = 32
 """Days of onsets drawn together: fewer numpy calls per day, little memory."""
@@ -299,11 +299,9 @@ class TieredCareModel(mesa.Model):
     def _gatekeeping(self, rows: np.ndarray) -> None:
         """New episodes of contracted patients who keep to gatekeeping go to their team."""
         ep = self.episodes
-        resident = ep["resident"][rows]
-        centre = self.family_doctors.facilities(resident, combination=False)[0]
-        clinic = np.where(centre >= 0, self.county.villages[self.population.home[resident]], -1)
-        if not self.policy.family_doctor.village_doctors_in_team:
-            clinic[:] = -1
+        covered = self.family_doctors.facilities(ep["resident"][rows], combination=False)
+        centre = covered[0]
+        clinic = covered[1] if len(covered) > 1 else np.full_like(centre, -1)
         adherence = self.policy.family_doctor.gatekeeping.adherence
         go = (centre >= 0) & (self._draw("gatekeeping", rows) < adherence)
         rows, clinic, centre = rows[go], clinic[go], centre[go]

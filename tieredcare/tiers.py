@@ -48,6 +48,9 @@ CHILD, ADULT, ELDERLY = range(len(AGE_GROUPS))
 SCHEMES: tuple[str, ...] = ("resident", "employee")
 """Urban-rural resident insurance (城乡居民医保) and urban employee insurance (职工医保)."""
 
+DAYS_PER_YEAR = 365
+"""Days in a model year (rates per year are divided by it; caps and renewals are yearly)."""
+
 INCOME_GROUPS: tuple[str, ...] = ("low", "middle", "high")
 LOW_INCOME = 0
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tieredcare.config.schema import Choice
-
-DAYS_PER_YEAR = 365.0
+from tieredcare.tiers import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from tieredcare.arrays import rank_within
 from tieredcare.behaviour import contracts
 from tieredcare.behaviour.choice import Choosers, choose, probabilities
 from tieredcare.behaviour.costs import (
@@ -15,7 +16,9 @@ from tieredcare.behaviour.costs import (
     EMPLOYEE_RATIO_CEILING,
     NOT_CONTRACTED,
     CostRules,
+    charge_code,
     out_of_pocket,
+    patient_code,
     tariff_code,
 )
 from tieredcare.behaviour.referral import referral_targets, treats
@@ -530,3 +533,40 @@ def test_keyed_uniform_draws() -> None:
     np.testing.assert_allclose(np.histogram(u, bins=10, range=(0, 1))[0] / u.size, 0.1,
                                atol=0.005)
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.02  # consecutive keys uncorrelated
+
+
+# ----------------------------------------------------------------------------- arrays
+
+
+def test_rank_within_counts_earlier_members_of_the_group() -> None:
+    groups = np.array([2, 0, 2, 2, 0, 5])
+    np.testing.assert_array_equal(rank_within(groups), [0, 0, 1, 2, 1, 0])
+    # A given order: within group 2, the last element comes first.
+    order = np.array([1, 4, 3, 0, 2, 5])
+    np.testing.assert_array_equal(rank_within(groups, order), [1, 0, 2, 0, 1, 0])
+
+
+def test_rank_within_matches_a_direct_count() -> None:
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 9, 300)
+    order = np.argsort(groups * 1000 + rng.permutation(300))
+    rank = rank_within(groups, order)
+    position = np.empty(300, dtype=int)
+    position[order] = np.arange(300)
+    expected = [np.count_nonzero((groups == groups[i]) & (position < position[i]))
+                for i in range(300)]
+    np.testing.assert_array_equal(rank, expected)
+
+
+def test_tariff_code_is_patient_code_plus_charge_code() -> None:
+    for scheme in range(len(SCHEMES)):
+        for severity in range(5):
+            for exempt in (0, 1):
+                for care in (OUTPATIENT, INPATIENT):
+                    for contract in range(3):
+                        assert tariff_code(scheme, care, severity, exempt, contract) == \
+                            patient_code(scheme, severity, exempt) + charge_code(care, contract)
+    codes = {int(tariff_code(s, c, v, e, k)) for s in range(len(SCHEMES)) for c in (0, 1)
+             for v in range(5) for e in (0, 1) for k in range(3)}
+    rules, _ = rules_for()
+    assert codes == set(range(rules.cost.shape[0]))  # one table row per kind of patient

@@ -255,6 +255,50 @@ def test_doctor_team_members(small_model: TieredCareModel) -> None:
     assert sum(members) == np.count_nonzero(small_model.population.team >= 0)
 
 
+@pytest.mark.parametrize("combination", [False, True])
+def test_contract_coverage_tables_match_the_contracts(small_scenario: ScenarioFactory,
+                                                      combination: bool) -> None:
+    model = TieredCareModel(small_scenario(
+        {"policy.family_doctor.combination.enabled": combination}))
+    for _ in range(5):
+        model.step()
+    fd, ep = model.family_doctors, model.episodes
+    rows = np.flatnonzero(ep["status"] != CLOSED)
+    resident = ep["resident"][rows]
+    assert np.count_nonzero(model.population.team[resident] >= 0) > 0
+    facility = np.random.default_rng(0).integers(0, model.county.n_facilities,
+                                                 (rows.size, 40))
+    for table, with_partners in ((fd.team_covers, False), (fd.contract_covers, combination)):
+        covered = np.stack(fd.facilities(resident, with_partners), axis=1)  # -1: no contract
+        expected = (facility[:, :, None] == covered[:, None, :]).any(axis=2)
+        np.testing.assert_array_equal(fd.covers(table, rows, facility), expected)
+        np.testing.assert_array_equal(fd.covers(table, rows, covered[:, 0].clip(0)),
+                                      covered[:, 0] >= 0)
+
+
+def test_choice_set_lists_each_facility_once(small_scenario: ScenarioFactory) -> None:
+    model = TieredCareModel(small_scenario())
+    model.step()
+    ep, county = model.episodes, model.county
+    rows = np.flatnonzero(ep["status"] != CLOSED)[:4]
+    home = ep["home"][rows]
+    considered = model.candidates[home[0]]
+    outside = np.setdiff1d(np.arange(county.n_facilities), considered)[0]
+    # A referral to a facility already considered, to one outside the set, and none.
+    ep["referral_target"][rows] = [considered[-1], outside, -1, -1]
+    ep["referred"][rows] = [True, True, False, False]
+    ep["home"][rows] = home[0]
+    cand = model._choosers(rows).candidates
+    assert cand.shape[1] == model.candidates.shape[1] + 1
+    np.testing.assert_array_equal(cand[:, :-1], np.tile(considered, (4, 1)))
+    np.testing.assert_array_equal(cand[:, -1], [-1, outside, -1, -1])
+    for row in cand:
+        listed = row[row >= 0]
+        assert listed.size == np.unique(listed).size
+    ep["referral_target"][rows] = -1
+    assert model._choosers(rows).candidates.shape[1] == model.candidates.shape[1]
+
+
 def test_patient_view(small_model: TieredCareModel) -> None:
     model, pop = small_model, small_model.population
     ep = model.episodes

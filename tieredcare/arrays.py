@@ -9,19 +9,20 @@ def rank_within(groups: np.ndarray, order: np.ndarray | None = None) -> np.ndarr
     """Position of each element within its group, in the given order.
 
     Args:
-        groups: Group label of each element.
-        order: Permutation giving the order inside groups (e.g. from ``np.lexsort`` with the
-            group as the last key). Defaults to a stable sort by group.
+        groups: Group label of each element, a non-negative integer.
+        order: Permutation that sorts the elements by group, and within a group into the
+            order wanted (e.g. ``np.argsort`` of a key led by the group). Defaults to a
+            stable sort by group.
 
     Returns:
         For each element, how many elements of its group come before it.
     """
     if order is None:
         order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    first = np.searchsorted(sorted_groups, sorted_groups, side="left")
+    counts = np.bincount(groups)
+    first = np.cumsum(counts) - counts  # position of each group's first element in order
     rank = np.empty(groups.size, dtype=np.int64)
-    rank[order] = np.arange(groups.size) - first
+    rank[order] = np.arange(groups.size) - first[groups[order]]
     return rank
 
 

@@ -20,24 +20,27 @@ IN_BED = 2
 CLOSED = 3
 """Ended today (treated as an outpatient, discharged, or unmet); dropped at the day's end."""
 
+# Columns used as indices are intp: numpy converts narrower index arrays on every gather,
+# which costs more time than the table's few thousand rows save in memory.
 COLUMNS: dict[str, np.dtype] = {
     "id": np.dtype(np.int64),  # running number, unique within a run
-    "resident": np.dtype(np.int32),
-    "kind": np.dtype(np.int8),  # episode type (tiers.EPISODE_TYPES)
-    "severity": np.dtype(np.int8),
-    "care": np.dtype(np.int8),  # care needed: 0 outpatient, 1 inpatient
-    "line": np.dtype(np.int8),  # service line (tiers.SERVICE_LINES)
+    "resident": np.dtype(np.intp),
+    "home": np.dtype(np.intp),  # the resident's home village (Population.home)
+    "kind": np.dtype(np.intp),  # episode type (tiers.EPISODE_TYPES)
+    "severity": np.dtype(np.intp),
+    "care": np.dtype(np.intp),  # care needed: 0 outpatient, 1 inpatient
+    "line": np.dtype(np.intp),  # service line (tiers.SERVICE_LINES)
     "onset_day": np.dtype(np.int32),
     "status": np.dtype(np.int8),
-    "facility": np.dtype(np.int32),  # current facility, -1 while choosing
-    "queue": np.dtype(np.int8),  # queue joined: 0 outpatient, 1 admission
+    "facility": np.dtype(np.intp),  # current facility, -1 while choosing
+    "queue": np.dtype(np.intp),  # queue joined: 0 outpatient, 1 admission
     "queued_day": np.dtype(np.int32),
     "discharge_day": np.dtype(np.int32),
     "attempts": np.dtype(np.int8),  # facilities chosen so far
-    "avoid": np.dtype(np.int32),  # facility just left after a long wait, -1 if none
+    "avoid": np.dtype(np.intp),  # facility just left after a long wait, -1 if none
     "referred": np.dtype(np.bool_),  # holds a referral
-    "referral_target": np.dtype(np.int32),  # facility the referral names, -1 if none
-    "referral_tier": np.dtype(np.int8),  # tier of the facility that referred, -1 if none
+    "referral_target": np.dtype(np.intp),  # facility the referral names, -1 if none
+    "referral_tier": np.dtype(np.intp),  # tier of the facility that referred, -1 if none
     "gatekept": np.dtype(np.bool_),  # went to the family doctor first
     "recovery": np.dtype(np.bool_),  # recovery stay after a downward referral
     "oop": np.dtype(np.float32),  # paid by the patient so far [CNY]
@@ -122,8 +125,9 @@ class EpisodeTable:
         kept = int(np.count_nonzero(open_rows))
         if self._n - kept <= min_share * self._n:
             return
+        keep = np.flatnonzero(open_rows)
         for buffer in self._buffers.values():
-            buffer[:kept] = buffer[: self._n][open_rows]
+            buffer[:kept] = buffer.take(keep)
         self._n = kept
         self._refresh()
 

@@ -45,7 +45,6 @@ class FamilyDoctors:
         self.team_capacity = np.full(self.team_facility.size, fd.team_capacity, dtype=np.int64)
         self.team_members = np.zeros(self.team_facility.size, dtype=np.int64)
         self.teams = [DoctorTeam(model, i, int(f)) for i, f in enumerate(self.team_facility)]
-        self._centre_of_team = np.append(self.team_facility, -1).astype(np.int32)
         self.contracted = np.zeros(3, dtype=np.int64)
         # "1+1+1" partners: the people's hospital and the city hospital nearest each village.
         self.county_partner = peoples_hospital(county)
@@ -55,6 +54,50 @@ class FamilyDoctors:
 
     # ------------------------------------------------------------------ who covers whom
 
+    def refresh(self, combination: bool) -> None:
+        """Tabulate which facilities a contract covers, by home village.
+
+        Teams sit at the home township centre, so what a contract covers depends only on
+        the resident's village: the team's centre, the village clinic (when village doctors
+        are in the teams), and with "1+1+1" the people's hospital and a city hospital.
+        ``team_covers`` holds the team's own facilities; ``contract_covers`` adds the
+        "1+1+1" partners when that lever is in force.
+
+        Args:
+            combination: Whether "1+1+1" contracts are in force.
+        """
+        county = self.model.county
+        village = np.arange(county.villages.size)
+        team = [county.home_township_centre]
+        if self.model.scenario.policy.family_doctor.village_doctors_in_team:
+            team.append(county.villages)
+        self.team_covers = np.zeros((village.size, county.n_facilities), dtype=bool)
+        for facility in team:
+            self.team_covers[village, facility] = True
+        self.contract_covers = self.team_covers
+        if combination:
+            self.contract_covers = self.team_covers.copy()
+            self.contract_covers[village, self.county_partner] = True
+            self.contract_covers[village, self.city_partner] = True
+
+    def covers(self, table: np.ndarray, rows: np.ndarray, facility: np.ndarray,
+               signed: np.ndarray | None = None) -> np.ndarray:
+        """Whether each episode's patient has a contract covering a facility.
+
+        Args:
+            table: ``team_covers`` or ``contract_covers``.
+            rows: Episodes [n].
+            facility: Facility of each episode [n], or candidates [n, C] (indices >= 0).
+            signed: Whether each patient is under contract [n], if known already.
+        """
+        ep = self.model.episodes
+        if signed is None:
+            signed = self.model.population.team[ep["resident"][rows]] >= 0
+        home = ep["home"][rows]
+        if facility.ndim == 2:
+            home, signed = home[:, None], signed[:, None]
+        return table.ravel().take(home * np.int64(table.shape[1]) + facility) & signed
+
     def facilities(self, resident: np.ndarray, combination: bool) -> list[np.ndarray]:
         """Facilities each resident's contract covers, one array per kind; -1 where none.
 
@@ -62,16 +105,14 @@ class FamilyDoctors:
         are in the teams), and with "1+1+1" the people's hospital and a city hospital.
         """
         model = self.model
-        team = model.population.team[resident]
-        # The extra last entry (-1) answers for residents without a team (team == -1).
-        centre = self._centre_of_team[team]
+        signed = model.population.team[resident] >= 0
         home = model.population.home[resident]
-        covered = [centre]
+        covered = [np.where(signed, model.county.home_township_centre[home], -1)]
         if model.scenario.policy.family_doctor.village_doctors_in_team:
-            covered.append(np.where(team >= 0, model.county.villages[home], -1))
+            covered.append(np.where(signed, model.county.villages[home], -1))
         if combination:
-            covered += [np.where(team >= 0, self.county_partner, -1),
-                        np.where(team >= 0, self.city_partner[home], -1)]
+            covered += [np.where(signed, self.county_partner, -1),
+                        np.where(signed, self.city_partner[home], -1)]
         return covered
 
     # ------------------------------------------------------------------ signing
@@ -112,23 +153,22 @@ class FamilyDoctors:
 
     # ------------------------------------------------------------------ contacts
 
-    def score_contacts(self, rows: np.ndarray, fac: np.ndarray, wait: np.ndarray | None,
-                       treated: np.ndarray | None) -> None:
+    def score_contacts(self, rows: np.ndarray, fac: np.ndarray, own: np.ndarray,
+                       wait: np.ndarray | None = None, treated: np.ndarray | None = None
+                       ) -> None:
         """Score contacts with one's own team; offer unsigned visitors a contract.
 
         Args:
             rows: Episodes served (``wait`` given) or leaving a queue (``wait`` None).
             fac: Their facility.
+            own: Whether the facility is one of the patient's own team
+                (:meth:`covers` with ``team_covers``).
             wait: Days waited by served contacts.
             treated: Whether each served contact treated the episode (else it referred).
         """
         model = self.model
         ep, pop = model.episodes, model.population
         resident = ep["resident"][rows]
-        team = pop.team[resident]
-        own = np.zeros(rows.size, dtype=bool)
-        for facility in self.facilities(resident, combination=False):
-            own |= facility == fac  # -1 (no contract) never equals a facility
         if wait is None:
             np.add.at(pop.contacts_bad, resident[own], ONE)
             return
@@ -136,10 +176,12 @@ class FamilyDoctors:
         good = own & treated & (wait <= fd.satisfactory_wait_days)
         np.add.at(pop.contacts_good, resident[good], ONE)
         np.add.at(pop.contacts_bad, resident[own & ~good], ONE)
-        home_centre = model.county.home_township_centre[pop.home[resident]]
-        visitor = (team < 0) & (fac == home_centre) & ~ep["recovery"][rows]
-        visitor &= model.streams.uniform("signup_visit", ep["id"][rows]) < fd.signup_at_visit
-        if visitor.any():
+        home_centre = model.county.home_township_centre[ep["home"][rows]]
+        visitor = np.flatnonzero((pop.team[resident] < 0) & (fac == home_centre)
+                                 & ~ep["recovery"][rows])
+        offered = model.streams.uniform("signup_visit", ep["id"][rows[visitor]])
+        visitor = visitor[offered < fd.signup_at_visit]
+        if visitor.size:
             self.sign(np.unique(resident[visitor]))
 
     # ------------------------------------------------------------------ renewal, campaigns

@@ -31,8 +31,9 @@ from tieredcare.behaviour.choice import Choosers, choose
 from tieredcare.behaviour.costs import (
     CONTRACTED_ELSEWHERE,
     CostRules,
+    charge_code,
     out_of_pocket,
-    tariff_code,
+    patient_code,
 )
 from tieredcare.behaviour.referral import referral_targets, treats
 from tieredcare.config.policy import in_force, levers
@@ -101,8 +102,7 @@ class TieredCareModel(mesa.Model):
         self.base_state = FacilityState.from_county(self.county, scenario)
         self.state = FacilityState.from_county(self.county, scenario)
         self.facilities = [Facility(self, i) for i in range(self.county.n_facilities)]
-        self.candidates, self.candidate_minutes = self.county.candidates(
-            scenario.world.candidate_townships)
+        self._setup_choice_sets()
         self.family_doctors = FamilyDoctors(self)
         self._setup_onsets()
         self.episodes = EpisodeTable()
@@ -116,6 +116,8 @@ class TieredCareModel(mesa.Model):
         )
         self.timeline: list[dict[str, object]] = []
         self._levers = levers(scenario.policy)
+        self._switch_days = {day for lever in self._levers.values()
+                             for day in (lever.start_day, lever.end_day) if day is not None}
         self._switches: tuple[bool, ...] | None = None
         self._update_policy()
         self.family_doctors.sign_at_start()
@@ -142,6 +144,15 @@ class TieredCareModel(mesa.Model):
                             + np.arange(len(EPISODE_TYPES))[:, None]).ravel()
         self.emergency_line = np.isin(np.arange(len(SERVICE_LINES)), EMERGENCY_LINES)
 
+    def _setup_choice_sets(self) -> None:
+        """The candidate facilities of each village, and which facilities those are."""
+        county = self.county
+        cand, minutes = county.candidates(self.scenario.world.candidate_townships)
+        self.candidates, self.candidate_minutes = cand.astype(np.intp), minutes
+        villages = np.arange(cand.shape[0])
+        self.considered = np.zeros((villages.size, county.n_facilities), dtype=bool)
+        self.considered[villages[:, None], cand] = True
+
     def _group_sizes(self) -> np.ndarray:
         pop = self.population
         return np.array([pop.size, np.count_nonzero(pop.age_group == ELDERLY),
@@ -149,6 +160,8 @@ class TieredCareModel(mesa.Model):
 
     def _update_policy(self) -> None:
         """Switch levers on or off for today; rebuild what depends on them."""
+        if self._switches is not None and self.day not in self._switch_days:
+            return
         switches = tuple(lever.active_on(self.day) for lever in self._levers.values())
         if switches == self._switches:
             return
@@ -163,6 +176,7 @@ class TieredCareModel(mesa.Model):
         self.rules = CostRules.build(self.policy, self.scenario.costs, self.county.tier)
         self.state.set_capacity(*capacity_in_force(self.base_state, self.county, self.policy))
         self.reserved = np.asarray(self.policy.reserved_slots.by_tier())[self.county.tier]
+        self.family_doctors.refresh(self.policy.family_doctor.combination.enabled)
         self.refresh_capability()
 
     def refresh_capability(self) -> None:
@@ -240,18 +254,20 @@ class TieredCareModel(mesa.Model):
         """Send some discharged hospital inpatients to a recovery stay at their township."""
         ep = self.episodes
         fac = ep["facility"][rows]
-        centre = self._home_centre(ep["resident"][rows])
+        centre = self._home_centre(rows)
         eligible = ((self.county.tier[fac] >= COUNTY) & (ep["severity"][rows] >= 3)
                     & ~ep["recovery"][rows]
                     & self.treats[INPATIENT, centre, 2, REHABILITATION])
         chance = self.policy.referral.down_referral_probability
-        go = eligible & (self._draw("referral", rows) < chance)
-        if not go.any():
+        go = np.flatnonzero(eligible)
+        go = go[self._draw("referral", rows[go]) < chance]
+        if go.size == 0:
             return
         self.counters.add("referrals_down", self.row, fac[go])
         src = rows[go]
         self.episodes.add(
-            int(go.sum()), resident=ep["resident"][src], kind=ep["kind"][src], severity=2,
+            go.size, resident=ep["resident"][src], home=ep["home"][src],
+            kind=ep["kind"][src], severity=2,
             care=INPATIENT, line=REHABILITATION, onset_day=self.day, status=QUEUED,
             facility=centre[go], queue=INPATIENT, queued_day=self.day, attempts=1,
             referred=True, referral_target=centre[go], recovery=True)
@@ -266,6 +282,7 @@ class TieredCareModel(mesa.Model):
         self.counters.onsets[self.row] += n
         block = self._block
         rows = self.episodes.add(n, resident=block["resident"][first:last],
+                                 home=block["home"][first:last],
                                  kind=block["kind"][first:last],
                                  severity=block["severity"][first:last],
                                  care=block["care"][first:last], line=block["line"][first:last],
@@ -282,7 +299,7 @@ class TieredCareModel(mesa.Model):
         kind, group = np.divmod(code, N_GROUPS)
         n = code.size
         resident = (pop.group_start[group] + np.floor(rng.random(n) * pop.group_size[group])
-                    ).astype(np.int32)
+                    ).astype(np.intp)
         severity = np.asarray(EPISODE_SEVERITY, dtype=np.int8)[kind]
         admitted = draw.random(n) < self.scenario.episodes.moderate_admission_share
         care = np.where((severity >= 3) | ((kind == MODERATE) & admitted), INPATIENT, OUTPATIENT)
@@ -291,23 +308,31 @@ class TieredCareModel(mesa.Model):
         line = np.minimum(line - kind * n_lines, n_lines - 1)
         child = (pop.age_group[resident] == CHILD) & (severity >= 2) & (line == GENERAL)
         line[child] = PAEDIATRICS
-        self._block = {"resident": resident, "kind": kind, "severity": severity, "care": care,
+        self._block = {"resident": resident, "home": pop.home[resident].astype(np.intp),
+                       "kind": kind, "severity": severity, "care": care,
                        "line": line}
         self._onset_bounds = np.concatenate([[0], np.cumsum(per_day.sum(axis=1))])
         self._block_start, self._block_end = day, day + ONSET_BLOCK_DAYS
 
     def _gatekeeping(self, rows: np.ndarray) -> None:
-        """New episodes of contracted patients who keep to gatekeeping go to their team."""
-        ep = self.episodes
-        covered = self.family_doctors.facilities(ep["resident"][rows], combination=False)
-        centre = covered[0]
-        clinic = covered[1] if len(covered) > 1 else np.full_like(centre, -1)
+        """New episodes of contracted patients who keep to gatekeeping go to their team.
+
+        The team sits at the home township centre; with village doctors in the team, the
+        village clinic sees the patient first if it can treat the episode.
+        """
+        ep, county = self.episodes, self.county
+        rows = rows[self.population.team[ep["resident"][rows]] >= 0]
         adherence = self.policy.family_doctor.gatekeeping.adherence
-        go = (centre >= 0) & (self._draw("gatekeeping", rows) < adherence)
-        rows, clinic, centre = rows[go], clinic[go], centre[go]
-        at_clinic = (clinic >= 0) & self.treats_by_need[self._need(rows), np.maximum(clinic, 0)]
+        rows = rows[self._draw("gatekeeping", rows) < adherence]
+        home = ep["home"][rows]
+        facility = county.home_township_centre[home]
+        if self.scenario.policy.family_doctor.village_doctors_in_team:
+            clinic = county.villages[home]
+            at_clinic = self.treats_by_need.ravel().take(
+                self._need(rows) * county.n_facilities + clinic)
+            facility = np.where(at_clinic, clinic, facility)
         ep["gatekept"][rows] = True
-        self._join(rows, np.where(at_clinic, clinic, centre))
+        self._join(rows, facility)
 
     def _choose(self) -> None:
         rows = np.flatnonzero(self.episodes["status"] == CHOOSING)
@@ -323,46 +348,51 @@ class TieredCareModel(mesa.Model):
 
     def _choosers(self, rows: np.ndarray) -> Choosers:
         ep, pop = self.episodes, self.population
-        resident = ep["resident"][rows]
-        home = pop.home[resident]
+        resident, home = ep["resident"][rows], ep["home"][rows]
         target = ep["referral_target"][rows]
-        cand = np.concatenate([self.candidates[home], target[:, None]], axis=1)
-        minutes = np.concatenate(
-            [self.candidate_minutes[home],
-             self.county.village_minutes[home, np.maximum(target, 0)][:, None]], axis=1)
-        safe = np.maximum(cand, 0)
+        cand = self.candidates.take(home, axis=0)
+        minutes = self.candidate_minutes.take(home, axis=0)
         n_fac = self.county.n_facilities
+        # A referral to a facility the village does not consider adds a last column (-1,
+        # closed, for everyone else), so no facility is listed twice.
+        at_target = home * np.int64(n_fac) + np.maximum(target, 0)
+        extra = (target >= 0) & ~self.considered.ravel().take(at_target)
+        safe = cand  # a facility index in every column, for look-ups
+        if extra.any():
+            cand = np.column_stack([cand, np.where(extra, target, -1)])
+            safe = np.column_stack([safe, np.maximum(target, 0)])
+            minutes = np.column_stack([minutes,
+                                       self.county.village_minutes.ravel().take(at_target)])
         capable = self.treats_by_need.ravel().take(self._need(rows)[:, None] * n_fac + safe)
         # At a facility that cannot treat, the patient expects to pay for a consultation.
         # OUTPATIENT (0) where not capable.
-        charged = capable * ep["care"][rows].astype(np.int64)[:, None]
-        contract, own_doctor = self._contract_status(resident, cand)
+        charged = capable * ep["care"][rows][:, None]  # int8
+        contract, own_doctor = self._contract_status(rows, safe)
         oop, _ = self._price(rows, resident, charged, contract, safe)
         return Choosers(
             candidates=cand, minutes=minutes, oop=oop,
-            wait_days=self.state.expected_wait().ravel().take(charged * n_fac + safe),
+            wait_days=self.state.expected_wait().ravel().take(charged * np.int64(n_fac) + safe),
             quality=self.state.quality.take(safe), capable=capable,
             severity=ep["severity"][rows], income=self.income[pop.income_group[resident]],
             own_doctor=own_doctor, referral_target=target, avoid=ep["avoid"][rows],
             referred=ep["referred"][rows],
         )
 
-    def _contract_status(self, resident: np.ndarray, fac: np.ndarray
+    def _contract_status(self, rows: np.ndarray, fac: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray]:
-        """Each patient's contract relative to each facility ([n] or [n, C] facilities).
+        """Each episode's contract relative to each facility ([n] or [n, C] facilities).
 
         Returns:
             ``(status, own)``: not contracted (0), contracted elsewhere (1) or here (2)
             and whether the facility is one the contract covers.
         """
-        combination = self.policy.family_doctor.combination.enabled
-        covered = self.family_doctors.facilities(resident, combination)
-        col = (lambda a: a) if fac.ndim == 1 else (lambda a: a[:, None])
-        own = fac == col(covered[0])  # covered is -1 where there is no contract: no match
-        for facility in covered[1:]:
-            own |= fac == col(facility)
-        signed = col(covered[0] >= 0)
-        return signed * (CONTRACTED_ELSEWHERE + own), own
+        fd = self.family_doctors
+        signed = self.population.team[self.episodes["resident"][rows]] >= 0
+        own = fd.covers(fd.contract_covers, rows, fac, signed)
+        if fac.ndim == 2:
+            signed = signed[:, None]
+        # int8 keeps the arithmetic on [n, C] arrays small.
+        return own + signed * np.int8(CONTRACTED_ELSEWHERE), own
 
     def _price(self, rows: np.ndarray, resident: np.ndarray, care: np.ndarray,
                contract: np.ndarray, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -371,22 +401,23 @@ class TieredCareModel(mesa.Model):
         ``care``, ``contract`` and ``fac`` are shaped [n] or [n, C]; the episode's own
         attributes (scheme, severity, referral, recovery) broadcast along the rows.
         """
-        ep, rules = self.episodes, self.rules
-        care = care.astype(np.int64, copy=False)  # flat positions below exceed int8
+        ep, rules, pop = self.episodes, self.rules, self.population
         col = (lambda a: a[:, None]) if fac.ndim == 2 else (lambda a: a)
         exempt = ep["referred"][rows]
         if self.policy.referral_incentives.emergencies_exempt:
             exempt = exempt | self.emergency_line[ep["line"][rows]]
-        code = tariff_code(col(self.population.scheme[resident]), care,
-                           col(ep["severity"][rows]), col(exempt), contract)
         # Flat positions in the [code, F] tables: one 1-D take is cheaper than 2-D indexing.
-        at = code * rules.cost.shape[1] + fac
+        n_fac = np.int64(rules.cost.shape[1])
+        patient = patient_code(pop.scheme[resident], ep["severity"][rows], exempt) * n_fac
+        at = col(patient) + charge_code(care, contract) * n_fac + fac
         cost = rules.cost.ravel().take(at)
-        paid = self.population.fund_paid.ravel().take(care * self.population.size
-                                                      + col(resident))
-        cap_left = rules.annual_cap.take(care) - paid
+        # What is left of each patient's annual caps, outpatient and inpatient.
+        left = np.maximum(rules.annual_cap[:, None] - pop.fund_paid.take(resident, axis=1), 0.0)
+        cap_left = np.where(care, col(left[INPATIENT]), col(left[OUTPATIENT]))
         if not (rules.cumulative_deductible or rules.recovery_deductible_waived):
-            return out_of_pocket(cost, 0.0, 1.0, cap_left, rules.fund.ravel().take(at))
+            # The table's payment already has the deductible, ratio and contact cap applied.
+            fund = np.minimum(rules.fund.ravel().take(at), cap_left)
+            return cost - fund, fund
         offset = np.where(care == INPATIENT, col(self._deductible_offset(rows)), 0.0)
         deductible = np.maximum(rules.deductible.ravel().take(at) - offset, 0.0)
         return out_of_pocket(cost, deductible, rules.ratio.ravel().take(at), cap_left,
@@ -409,8 +440,7 @@ class TieredCareModel(mesa.Model):
 
     def _join(self, rows: np.ndarray, facility: np.ndarray) -> None:
         ep = self.episodes
-        need = self._need(rows, INPATIENT)
-        admits = self.treats_by_need[need, facility] | self._stretches(rows, need, facility)
+        admits = self._takes_on(rows, facility, INPATIENT)
         ep["facility"][rows] = facility
         ep["queue"][rows] = np.where((ep["care"][rows] == INPATIENT) & admits, INPATIENT,
                                      OUTPATIENT)
@@ -418,13 +448,20 @@ class TieredCareModel(mesa.Model):
         ep["queued_day"][rows] = self.day
         ep["attempts"][rows] += 1
 
-    def _stretches(self, rows: np.ndarray, need: np.ndarray, facility: np.ndarray
-                   ) -> np.ndarray:
-        """Under capitation: whether the county hospital takes on an episode it would refer."""
-        if self.stretch_by_need is None:
-            return np.zeros(need.shape, dtype=bool)
-        draw = self._draw("capitation", rows, self.episodes["attempts"][rows])
-        return self.stretch_by_need[need, facility] & (draw < self.policy.capitation.strength)
+    def _takes_on(self, rows: np.ndarray, facility: np.ndarray, care: int) -> np.ndarray:
+        """Whether each facility takes on the episode as ``care`` (outpatient or inpatient).
+
+        A facility takes on what it can treat; under capitation a county hospital may also
+        stretch to an episode it would otherwise refer on.
+        """
+        # Flat positions in the [need, F] tables: one 1-D take beats 2-D fancy indexing.
+        at = self._need(rows, care) * self.county.n_facilities + facility
+        able = self.treats_by_need.ravel().take(at)
+        if self.stretch_by_need is not None:
+            draw = self._draw("capitation", rows, self.episodes["attempts"][rows])
+            able |= self.stretch_by_need.ravel().take(at) & (
+                draw < self.policy.capitation.strength)
+        return able
 
     def _serve(self) -> None:
         ep = self.episodes
@@ -433,22 +470,21 @@ class TieredCareModel(mesa.Model):
             return
         fac, queue, referred = ep["facility"][rows], ep["queue"][rows], ep["referred"][rows]
         group = fac.astype(np.int64) * 2 + queue
-        # One sort key: queue, then referred patients first, then day joined; the stable
-        # sort keeps row (= arrival) order among equals.
+        # One sort key: queue, then referred patients first, then day joined, then row
+        # (= arrival) order. Every key differs, so a fast unstable sort gives that order.
         key = (group * 2 + ~referred) * (self.total_days + 1) + (
             ep["queued_day"][rows] - self.day + self.total_days)
-        rank = rank_within(group, np.argsort(key, kind="stable"))
+        rank = rank_within(group, np.argsort(key * rows.size + np.arange(rows.size)))
         capacity = np.stack([self.state.outpatient_slots,
                              np.maximum(self.state.beds - self.state.occupied_beds, 0)], axis=1)
-        capacity = capacity.ravel()[group]
+        capacity = capacity.ravel().take(group)
         # Reserved capacity: patients without a referral may use only the open part.
         referred_ahead = np.bincount(group[referred], minlength=2 * self.county.n_facilities
                                      )[group] if referred.any() else 0
-        open_part = np.floor(capacity * (1.0 - self.reserved[fac]))
+        open_part = np.floor(capacity * (1.0 - self.reserved.take(fac)))
         served = (rank < capacity) & (referred | (rank - referred_ahead < open_part))
         rows, fac, queue = rows[served], fac[served], queue[served]
-        need = self._need(rows, OUTPATIENT)
-        treatable = self.treats_by_need[need, fac] | self._stretches(rows, need, fac)
+        treatable = self._takes_on(rows, fac, OUTPATIENT)
         # Admission queues hold only patients the facility can admit; an outpatient contact
         # treats the episode if it needs no bed and the facility can treat it, else refers.
         treated = (queue == INPATIENT) | (treatable & (ep["care"][rows] == OUTPATIENT))
@@ -456,7 +492,9 @@ class TieredCareModel(mesa.Model):
         treated &= ~sent_down
         self._record_contacts(rows, fac, treated)
         self._admit(rows[queue == INPATIENT])
-        self._close_treated(rows[(queue == OUTPATIENT) & treated])
+        self._close(rows[(queue == OUTPATIENT) & treated])
+        # A recovery stay continues an illness whose treatment was counted already.
+        self._count_treated(rows[treated & ~ep["recovery"][rows]])
         self._refer(rows[sent_down], down=True)
         self._refer(rows[~treated & ~sent_down], down=False)
 
@@ -480,7 +518,7 @@ class TieredCareModel(mesa.Model):
         c.wait_hist[r] += np.bincount(self.county.tier[fac] * bins + wait,
                                       minlength=c.wait_hist[r].size
                                       ).reshape(c.wait_hist[r].shape).astype(np.int32)
-        contract, _ = self._contract_status(resident, fac)
+        contract, own = self._contract_status(rows, fac)
         oop, fund = self._price(rows, resident, queue, contract, fac)
         # Same dtype on both sides: np.add.at is many times faster without casting.
         np.add.at(pop.fund_paid.ravel(), queue.astype(np.int64) * pop.size + resident,
@@ -488,7 +526,10 @@ class TieredCareModel(mesa.Model):
         ep["oop"][rows] += oop
         c.add("oop", r, fac, oop)
         c.add("fund", r, fac, fund)
-        self.family_doctors.score_contacts(rows, fac, wait, treated)
+        fd = self.family_doctors
+        if fd.contract_covers is not fd.team_covers:  # "1+1+1": the team covers less
+            own = fd.covers(fd.team_covers, rows, fac)
+        fd.score_contacts(rows, fac, own, wait, treated)
 
     def _admit(self, rows: np.ndarray) -> None:
         ep = self.episodes
@@ -497,17 +538,12 @@ class TieredCareModel(mesa.Model):
         mean = np.where(ep["recovery"][rows], self.policy.referral.recovery_stay_days, mean)
         # Gamma(2) stays (a sum of two exponentials): right-skewed like real lengths of
         # stay, with the configured mean.
-        u1, u2, u3 = (self._draw("stay", rows, k) for k in range(3))
+        u1, u2, u3 = self._draw("stay", rows, np.arange(3)[:, None])
         stay = mean / 2.0 * -(np.log1p(-u1) + np.log1p(-u2))
         stay = np.maximum(stochastic_round(stay, u3), 1)
         ep["status"][rows] = IN_BED
         ep["discharge_day"][rows] = self.day + stay
         self.state.occupied_beds += np.bincount(fac, minlength=self.county.n_facilities)
-        self._count_treated(rows[~ep["recovery"][rows]])
-
-    def _close_treated(self, rows: np.ndarray) -> None:
-        self._close(rows)
-        self._count_treated(rows)
 
     def _close(self, rows: np.ndarray) -> None:
         """End episodes; they leave the table at the next compaction."""
@@ -528,7 +564,7 @@ class TieredCareModel(mesa.Model):
         c.catastrophic[r] += int(np.count_nonzero(
             oop >= self.scenario.costs.catastrophic_threshold * income))
         if self.day >= 0:
-            township = self.county.village_township[pop.home[resident]].astype(np.int64)
+            township = self.county.village_township[ep["home"][rows]].astype(np.int64)
             c.flows += np.bincount(township * c.n_facilities + fac, minlength=c.flows.size
                                    ).reshape(c.flows.shape)
 
@@ -545,7 +581,7 @@ class TieredCareModel(mesa.Model):
         fac = ep["facility"][rows]
         self.counters.add("referrals_down" if down else "referrals_up", self.row, fac)
         if down:
-            target = self._home_centre(ep["resident"][rows])
+            target = self._home_centre(rows)
         else:
             target = self.referral_to[ep["care"][rows], fac, ep["severity"][rows],
                                       ep["line"][rows]]
@@ -587,7 +623,8 @@ class TieredCareModel(mesa.Model):
         # A recovery stay that never starts ends at home; the illness was already treated.
         self._close(rows[recovery])
         rows = rows[~recovery]
-        self.family_doctors.score_contacts(rows, ep["facility"][rows], None, None)
+        fd, fac = self.family_doctors, ep["facility"][rows]
+        fd.score_contacts(rows, fac, fd.covers(fd.team_covers, rows, fac))
         forgo = self._draw("balking", rows, ep["attempts"][rows]) < \
             np.asarray(self.scenario.service.forgo_probability)[ep["severity"][rows] - 1]
         self._unmet(rows[forgo])
@@ -640,8 +677,9 @@ class TieredCareModel(mesa.Model):
         """Uniform draws of a process keyed by episode id (common across scenarios)."""
         return self.streams.uniform(process, self.episodes["id"][rows], salt)
 
-    def _home_centre(self, resident: np.ndarray) -> np.ndarray:
-        return self.county.home_township_centre[self.population.home[resident]]
+    def _home_centre(self, rows: np.ndarray) -> np.ndarray:
+        """Township centre of each episode's home village."""
+        return self.county.home_township_centre[self.episodes["home"][rows]]
 
     @property
     def income(self) -> np.ndarray:

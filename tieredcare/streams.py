@@ -32,14 +32,17 @@ _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: a fast, well-mixed bijection of 64-bit integers.
+    """The splitmix64 finaliser, in place: a fast, well-mixed bijection of 64-bit integers.
 
     Array arithmetic in uint64 wraps around silently, which is what the mixer wants.
     """
-    z = x + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
+    x += _GOLDEN
+    x ^= x >> np.uint64(30)
+    x *= _M1
+    x ^= x >> np.uint64(27)
+    x *= _M2
+    x ^= x >> np.uint64(31)
+    return x
 
 
 class RandomStreams:
@@ -79,9 +82,12 @@ class RandomStreams:
         """
         if name not in self._keys:
             self._keys[name] = stream_seed(self.root, name).generate_state(1, np.uint64)[0]
-        x = np.asarray(keys).astype(np.uint64) * _M2 + np.asarray(salt, dtype=np.uint64)
-        z = _splitmix(x ^ self._keys[name])
-        return (z >> np.uint64(11)) * (1.0 / 2**53)
+        # A fresh array (shaped like keys and salt together) that the mixer may change.
+        x = np.asarray(keys, dtype=np.int64).view(np.uint64) * _M2 + np.asarray(
+            salt, dtype=np.uint64)
+        x ^= self._keys[name]
+        x = _splitmix(x) >> np.uint64(11)  # the top 53 bits
+        return x * (1.0 / 2**53)
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:

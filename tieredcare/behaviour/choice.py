@@ -53,10 +53,19 @@ class Choosers:
 
 
 def cost_term(weights: Choice, oop: np.ndarray, income: np.ndarray) -> np.ndarray:
-    """Out-of-pocket cost as it enters utility, relative to the patient's daily income."""
-    days_of_income = oop / (income / DAYS_PER_YEAR)
+    """Out-of-pocket cost as it enters utility, relative to the patient's daily income.
+
+    Args:
+        weights: Logit weights (``cost_form`` chooses ln(1 + x) or x).
+        oop: Out-of-pocket cost [CNY], shaped [n] or [n, C].
+        income: Annual income [CNY], broadcastable against ``oop``.
+
+    Returns:
+        A new array shaped like ``oop``.
+    """
+    days_of_income = oop * (DAYS_PER_YEAR / income)
     if weights.cost_form == "log":
-        return np.log1p(days_of_income)
+        return np.log1p(days_of_income, out=days_of_income)
     return days_of_income
 
 
@@ -67,10 +76,10 @@ def utility(weights: Choice, c: Choosers) -> np.ndarray:
     u *= -weights.cost
     u -= (weights.travel / 60.0) * c.minutes
     u -= weights.wait * c.wait_days
-    u += np.asarray(weights.quality)[c.severity - 1][:, None] * c.quality
+    u += np.asarray(weights.quality).take(c.severity - 1)[:, None] * c.quality
     u += weights.capable * c.capable
-    np.add(u, weights.contract, out=u, where=c.own_doctor)
-    np.add(u, weights.referred, out=u, where=c.candidates == c.referral_target[:, None])
+    u += weights.contract * c.own_doctor
+    u += weights.referred * (c.candidates == c.referral_target[:, None])
     closed = (c.candidates < 0) | (c.candidates == c.avoid[:, None])
     closed |= c.referred[:, None] & ~c.capable
     u[closed] = -np.inf

@@ -29,7 +29,39 @@ EMPLOYEE_RATIO_CEILING = 0.95
 N_SEVERITIES = 5
 NOT_CONTRACTED, CONTRACTED_ELSEWHERE, CONTRACTED_HERE = 0, 1, 2
 """The patient's contract relative to a facility."""
-_DIMS = (len(SCHEMES), 2, N_SEVERITIES, 2, 3)  # scheme, care, severity, exempt, contract
+_DIMS = (len(SCHEMES), N_SEVERITIES, 2, 2, 3)  # scheme, severity, exempt, care, contract
+CHARGES = 2 * 3
+"""Rows per kind of patient: care type charged × contract status (the last two dims)."""
+
+
+def patient_code(
+    scheme: np.ndarray | int,
+    severity: np.ndarray | int,
+    exempt: np.ndarray | int | bool,
+) -> np.ndarray:
+    """First row of a kind of patient in the :class:`CostRules` tables.
+
+    The patient's rows follow in the order of :func:`charge_code`, so the row for a
+    particular facility is ``patient_code(...) + charge_code(care, contract)``: the part that
+    is the same at every candidate facility is computed once per patient.
+
+    Args:
+        scheme: Insurance scheme (0 resident, 1 employee).
+        severity: Episode severity 0–4.
+        exempt: Exempt from the non-referral penalty (referred, or an exempt emergency).
+    """
+    return ((np.asarray(scheme, dtype=np.int64) * N_SEVERITIES + severity) * 2
+            + exempt) * CHARGES
+
+
+def charge_code(care: np.ndarray | int, contract: np.ndarray | int) -> np.ndarray:
+    """Offset of the care type charged and the contract status within a patient's rows.
+
+    Args:
+        care: Care type charged (0 outpatient, 1 inpatient).
+        contract: ``NOT_CONTRACTED``, ``CONTRACTED_ELSEWHERE`` or ``CONTRACTED_HERE``.
+    """
+    return care * 3 + contract
 
 
 def tariff_code(
@@ -48,9 +80,7 @@ def tariff_code(
         exempt: Exempt from the non-referral penalty (referred, or an exempt emergency).
         contract: ``NOT_CONTRACTED``, ``CONTRACTED_ELSEWHERE`` or ``CONTRACTED_HERE``.
     """
-    # Row-major index over _DIMS, written out: this runs for every choice every day.
-    return (((np.asarray(scheme, dtype=np.int64) * 2 + care) * N_SEVERITIES + severity) * 2
-            + exempt) * 3 + contract
+    return patient_code(scheme, severity, exempt) + charge_code(care, contract)
 
 
 @dataclass(frozen=True)
@@ -91,7 +121,7 @@ class CostRules:
             costs: Full costs of care.
             tier: Tier of each facility [F].
         """
-        scheme, care, sev, exempt, contract = (
+        scheme, sev, exempt, care, contract = (
             g.ravel()[:, None] for g in np.meshgrid(*map(np.arange, _DIMS), indexing="ij"))
         base_ratio, base_deductible, base_cap = _tier_rules(policy)
         t = tier[None, :]

@@ -136,7 +136,7 @@ class FamilyDoctors:
         pop = self.model.population
         self.contracted += sign * np.array([
             residents.size, np.count_nonzero(pop.age_group[residents] == ELDERLY),
-            np.count_nonzero(pop.chronic[residents])])
+            np.count_nonzero(pop.hypertension[residents] | pop.diabetes[residents])])
 
     def sign_at_start(self) -> None:
         """Initial contracts: each resident signs with the group's coverage probability."""

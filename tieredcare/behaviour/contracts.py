@@ -34,16 +34,16 @@ def assign_teams(
         return np.full(centre.size, -1, dtype=np.int32)
     by_facility = np.argsort(team_facility, kind="stable")
     facility_sorted = team_facility[by_facility]
-    cum_free = np.cumsum(team_free[by_facility])
-    first = np.searchsorted(facility_sorted, centre, side="left")
-    last = np.searchsorted(facility_sorted, centre, side="right")
-    before = np.where(first > 0, cum_free[np.maximum(first - 1, 0)], 0)
-    total = np.where(last > first, cum_free[np.maximum(last - 1, 0)] - before, 0)
+    # Free places in the teams before each team (in facility order), and in all of them.
+    cum_free = np.concatenate([[0], np.cumsum(team_free[by_facility])])
+    before = cum_free[np.searchsorted(facility_sorted, centre, side="left")]
+    total = cum_free[np.searchsorted(facility_sorted, centre, side="right")] - before
     rank = rank_within(centre)
-    placed = rank < total
-    slot = np.searchsorted(cum_free, before + rank, side="right")
+    # The applicant's place among all free places falls in the last team starting at or
+    # before it (teams without free places start and end at the same place).
+    slot = np.searchsorted(cum_free, before + rank, side="right") - 1
     team = by_facility[np.minimum(slot, by_facility.size - 1)]
-    return np.where(placed, team, -1).astype(np.int32)
+    return np.where(rank < total, team, -1).astype(np.int32)
 
 
 def steady_signup_chance(coverage: np.ndarray, renewal: float) -> np.ndarray:

@@ -64,7 +64,7 @@ class Population:
 
     @property
     def chronic(self) -> np.ndarray:
-        """Lives with hypertension or diabetes."""
+        """Lives with hypertension or diabetes (a new array over all residents)."""
         return self.hypertension | self.diabetes
 
     @property

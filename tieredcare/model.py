@@ -347,7 +347,7 @@ class TieredCareModel(mesa.Model):
         self._join(rows[choice >= 0], choice[choice >= 0])
 
     def _choosers(self, rows: np.ndarray) -> Choosers:
-        ep, pop = self.episodes, self.population
+        ep = self.episodes
         resident, home = ep["resident"][rows], ep["home"][rows]
         target = ep["referral_target"][rows]
         cand = self.candidates.take(home, axis=0)
@@ -373,7 +373,7 @@ class TieredCareModel(mesa.Model):
             candidates=cand, minutes=minutes, oop=oop,
             wait_days=self.state.expected_wait().ravel().take(charged * np.int64(n_fac) + safe),
             quality=self.state.quality.take(safe), capable=capable,
-            severity=ep["severity"][rows], income=self.income[pop.income_group[resident]],
+            severity=ep["severity"][rows], income=self._income_of(resident),
             own_doctor=own_doctor, referral_target=target, avoid=ep["avoid"][rows],
             referred=ep["referred"][rows],
         )
@@ -555,12 +555,12 @@ class TieredCareModel(mesa.Model):
 
     def _count_treated(self, rows: np.ndarray) -> None:
         """Count episodes whose treatment was given today."""
-        ep, pop, c, r = self.episodes, self.population, self.counters, self.row
+        ep, c, r = self.episodes, self.counters, self.row
         fac, resident = ep["facility"][rows], ep["resident"][rows]
         c.add("treated", r, fac)
         oop = ep["oop"][rows]
         c.episode_oop[r] += float(oop.sum())
-        income = self.income[pop.income_group[resident]]
+        income = self._income_of(resident)
         c.catastrophic[r] += int(np.count_nonzero(
             oop >= self.scenario.costs.catastrophic_threshold * income))
         if self.day >= 0:
@@ -685,6 +685,10 @@ class TieredCareModel(mesa.Model):
     def income(self) -> np.ndarray:
         """Annual income of each income group [CNY]."""
         return np.asarray(self.scenario.population.annual_income)
+
+    def _income_of(self, resident: np.ndarray) -> np.ndarray:
+        """Annual income of each resident [CNY]."""
+        return self.income.take(self.population.income_group.take(resident))
 
     @property
     def teams(self) -> list:

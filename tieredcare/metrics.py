@@ -107,8 +107,8 @@ class Counters:
             ) -> None:
         """Add events at facilities to a per-facility counter for one day."""
         counts = np.bincount(facility, weights=weights, minlength=self.n_facilities)
-        target = getattr(self, name)
-        target[row] += counts.astype(target.dtype, copy=False)
+        target = getattr(self, name)[row]
+        np.add(target, counts, out=target, casting="unsafe")  # int64 counts into int32
 
     def add_events(self, row: int, facility: np.ndarray, **which: np.ndarray) -> None:
         """Add several kinds of events at once: ``counter=mask`` over the same contacts."""
@@ -116,7 +116,8 @@ class Counters:
         index = np.concatenate([facility[mask] + k * n for k, mask in enumerate(which.values())])
         counts = np.bincount(index, minlength=n * len(which)).reshape(len(which), n)
         for name, column in zip(which, counts, strict=True):
-            getattr(self, name)[row] += column.astype(np.int32, copy=False)
+            target = getattr(self, name)[row]
+            np.add(target, column, out=target, casting="unsafe")
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,9 @@ class RandomStreams:
         if name not in self._keys:
             self._keys[name] = stream_seed(self.root, name).generate_state(1, np.uint64)[0]
         # A fresh array (shaped like keys and salt together) that the mixer may change.
-        x = np.asarray(keys, dtype=np.int64).view(np.uint64) * _M2 + np.asarray(
-            salt, dtype=np.uint64)
+        x = np.asarray(keys, dtype=np.int64).view(np.uint64) * _M2
+        if not (isinstance(salt, int) and salt == 0):
+            x = x + np.asarray(salt, dtype=np.uint64)
         x ^= self._keys[name]
         x = _splitmix(x) >> np.uint64(11)  # the top 53 bits
         return x * (1.0 / 2**53)

@@ -54,31 +54,45 @@ class FamilyDoctors:
 
     # ------------------------------------------------------------------ who covers whom
 
-    def refresh(self, combination: bool) -> None:
-        """Tabulate which facilities a contract covers, by home village.
+    def village_sites(self, combination: bool) -> list[np.ndarray]:
+        """Facilities a contract covers, by home village: one [V] array per kind.
 
         Teams sit at the home township centre, so what a contract covers depends only on
-        the resident's village: the team's centre, the village clinic (when village doctors
-        are in the teams), and with "1+1+1" the people's hospital and a city hospital.
+        the resident's village. In order: the team's township centre, the village clinic
+        (when village doctors are in the teams), and with "1+1+1" the people's hospital and
+        a city hospital.
+
+        Args:
+            combination: Whether to include the "1+1+1" partners.
+        """
+        county = self.model.county
+        sites = [county.home_township_centre]
+        if self.model.scenario.policy.family_doctor.village_doctors_in_team:
+            sites.append(county.villages)
+        if combination:
+            sites += [np.full(county.villages.size, self.county_partner), self.city_partner]
+        return sites
+
+    def refresh(self, combination: bool) -> None:
+        """Tabulate :meth:`village_sites` as village × facility tables for fast look-ups.
+
         ``team_covers`` holds the team's own facilities; ``contract_covers`` adds the
-        "1+1+1" partners when that lever is in force.
+        "1+1+1" partners when that lever is in force (else it is ``team_covers`` itself).
 
         Args:
             combination: Whether "1+1+1" contracts are in force.
         """
+        self.team_covers = self._table(self.village_sites(combination=False))
+        self.contract_covers = (self._table(self.village_sites(combination=True))
+                                if combination else self.team_covers)
+
+    def _table(self, sites: list[np.ndarray]) -> np.ndarray:
         county = self.model.county
         village = np.arange(county.villages.size)
-        team = [county.home_township_centre]
-        if self.model.scenario.policy.family_doctor.village_doctors_in_team:
-            team.append(county.villages)
-        self.team_covers = np.zeros((village.size, county.n_facilities), dtype=bool)
-        for facility in team:
-            self.team_covers[village, facility] = True
-        self.contract_covers = self.team_covers
-        if combination:
-            self.contract_covers = self.team_covers.copy()
-            self.contract_covers[village, self.county_partner] = True
-            self.contract_covers[village, self.city_partner] = True
+        table = np.zeros((village.size, county.n_facilities), dtype=bool)
+        for facility in sites:
+            table[village, facility] = True
+        return table
 
     def covers(self, table: np.ndarray, rows: np.ndarray, facility: np.ndarray,
                signed: np.ndarray | None = None) -> np.ndarray:
@@ -99,21 +113,13 @@ class FamilyDoctors:
         return table.ravel().take(home * np.int64(table.shape[1]) + facility) & signed
 
     def facilities(self, resident: np.ndarray, combination: bool) -> list[np.ndarray]:
-        """Facilities each resident's contract covers, one array per kind; -1 where none.
+        """Facilities each resident's contract covers; -1 where there is no contract.
 
-        In order: the team's township centre, the home village clinic (when village doctors
-        are in the teams), and with "1+1+1" the people's hospital and a city hospital.
+        One array per kind, in the order of :meth:`village_sites`.
         """
-        model = self.model
-        signed = model.population.team[resident] >= 0
-        home = model.population.home[resident]
-        covered = [np.where(signed, model.county.home_township_centre[home], -1)]
-        if model.scenario.policy.family_doctor.village_doctors_in_team:
-            covered.append(np.where(signed, model.county.villages[home], -1))
-        if combination:
-            covered += [np.where(signed, self.county_partner, -1),
-                        np.where(signed, self.city_partner[home], -1)]
-        return covered
+        pop = self.model.population
+        signed, home = pop.team[resident] >= 0, pop.home[resident]
+        return [np.where(signed, site[home], -1) for site in self.village_sites(combination)]
 
     # ------------------------------------------------------------------ signing
 
@@ -136,7 +142,7 @@ class FamilyDoctors:
         pop = self.model.population
         self.contracted += sign * np.array([
             residents.size, np.count_nonzero(pop.age_group[residents] == ELDERLY),
-            np.count_nonzero(pop.hypertension[residents] | pop.diabetes[residents])])
+            np.count_nonzero(pop.is_chronic(residents))])
 
     def sign_at_start(self) -> None:
         """Initial contracts: each resident signs with the group's coverage probability."""

@@ -318,16 +318,18 @@ class TieredCareModel(mesa.Model):
         """New episodes of contracted patients who keep to gatekeeping go to their team.
 
         The team sits at the home township centre; with village doctors in the team, the
-        village clinic sees the patient first if it can treat the episode.
+        village clinic sees the patient first if it can treat the episode (see
+        :meth:`FamilyDoctors.village_sites`).
         """
         ep, county = self.episodes, self.county
         rows = rows[self.population.team[ep["resident"][rows]] >= 0]
         adherence = self.policy.family_doctor.gatekeeping.adherence
         rows = rows[self._draw("gatekeeping", rows) < adherence]
         home = ep["home"][rows]
-        facility = county.home_township_centre[home]
-        if self.scenario.policy.family_doctor.village_doctors_in_team:
-            clinic = county.villages[home]
+        centre, *clinic = self.family_doctors.village_sites(combination=False)
+        facility = centre[home]
+        if clinic:  # village doctors are in the team
+            clinic = clinic[0][home]
             at_clinic = self.treats_by_need.ravel().take(
                 self._need(rows) * county.n_facilities + clinic)
             facility = np.where(at_clinic, clinic, facility)
@@ -469,7 +471,7 @@ class TieredCareModel(mesa.Model):
         if rows.size == 0:
             return
         fac, queue, referred = ep["facility"][rows], ep["queue"][rows], ep["referred"][rows]
-        group = fac.astype(np.int64) * 2 + queue
+        group = fac * 2 + queue
         # One sort key: queue, then referred patients first, then day joined, then row
         # (= arrival) order. Every key differs, so a fast unstable sort gives that order.
         key = (group * 2 + ~referred) * (self.total_days + 1) + (

@@ -205,9 +205,15 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+def translate(table: dict[str, dict[str, str]], key: str, lang: str,
+              **values: object) -> str:
+    """Entry ``key`` of a bilingual phrase table in ``lang``, ``{placeholders}`` filled in."""
+    return table[key][check_lang(lang)].format(**values)
+
+
 def phrase(key: str, lang: str, **values: object) -> str:
     """A chart phrase in ``lang``, with ``{placeholders}`` filled in."""
-    return PHRASES[key][check_lang(lang)].format(**values)
+    return translate(PHRASES, key, lang, **values)
 
 
 def tier_label(tier: str, lang: str) -> str:

@@ -29,6 +29,7 @@ from tieredcare.viz.labels import (
     parameter_is_share,
     parameter_label,
     scenario_label,
+    translate,
 )
 from tieredcare.viz.loaders import (
     CompareResults,
@@ -134,7 +135,7 @@ pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; }
 
 def word(key: str, lang: str, **values: object) -> str:
     """A report phrase in ``lang``."""
-    return WORDS[key][lang].format(**values)
+    return translate(WORDS, key, lang, **values)
 
 
 def _esc(value: object) -> str:

@@ -65,7 +65,11 @@ class Population:
     @property
     def chronic(self) -> np.ndarray:
         """Lives with hypertension or diabetes (a new array over all residents)."""
-        return self.hypertension | self.diabetes
+        return self.is_chronic(slice(None))
+
+    def is_chronic(self, residents: np.ndarray | slice) -> np.ndarray:
+        """Whether each of ``residents`` lives with hypertension or diabetes."""
+        return self.hypertension[residents] | self.diabetes[residents]
 
     @property
     def group_size(self) -> np.ndarray:

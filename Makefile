@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 # The main job: the baseline county, then the baseline against three policy packages
 # (5 seeds each, common random numbers), with charts and a one-file briefing.
 demo: $(STAMP)
-	$(BIN)/tieredcare run scenarios/baseline.yaml --out results/baseline
+	$(BIN)/tieredcare run scenarios/baseline.yaml --out results/baseline --overwrite
 	$(BIN)/tieredcare plot results/baseline
 	$(BIN)/tieredcare compare scenarios/baseline.yaml scenarios/sanming_style.yaml \
 		scenarios/family_doctor_drive.yaml scenarios/county_medical_community.yaml \
-		--replicates 5 --out results/demo
+		--replicates 5 --out results/demo --overwrite
 	$(BIN)/tieredcare plot results/demo
 	$(BIN)/tieredcare report results/demo
 	@echo "Baseline run: results/baseline/   Briefing: results/demo/report.html"

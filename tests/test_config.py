@@ -56,9 +56,12 @@ def test_name_only_file_loads_with_defaults(tmp_path: Path) -> None:
     assert loaded.base_dir == tmp_path.resolve()
 
 
-def test_empty_file_and_no_file_give_defaults(tmp_path: Path) -> None:
-    assert load_scenario(write(tmp_path, "empty.yaml", "")).scenario == Scenario()
+def test_no_file_gives_defaults_but_an_empty_file_is_refused(tmp_path: Path) -> None:
     assert load_scenario(None).scenario == Scenario()
+    # An empty file is more likely a mistake than a wish to run the 400,000-resident default.
+    for text in ("", "# only a comment\n", "null\n", "~\n", "{}\n", "---\n"):
+        error = config_error(write(tmp_path, "empty.yaml", text))
+        assert "no keys" in str(error), (text, str(error))
 
 
 def test_partial_nested_section_keeps_sibling_defaults(tmp_path: Path) -> None:

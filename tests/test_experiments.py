@@ -26,11 +26,11 @@ from tieredcare.experiments import (
     run_id,
     sobol_indices,
 )
-from tieredcare.experiments.cli import register
 from tieredcare.experiments.designs import design_seed, make_design
 from tieredcare.experiments.executors import windowed
 from tieredcare.experiments.plan import storable
 from tieredcare.streams import replicate_seeds
+from tieredcare.sweep_cli import register
 
 ROOT = Path(__file__).resolve().parents[1]
 TOWNSHIP = "policy.reimbursement.inpatient.township.ratio"
@@ -115,7 +115,7 @@ BAD_SWEEPS = {
         "design", ["'grid', 'lhs', 'sobol', 'morris' or 'scenarios'"]),
     "replicates below 1": (
         f"design: grid\nreplicates: 0\nparameters: {{{COST}: [0.5]}}\n",
-        "replicates", ["greater than or equal to 1"]),
+        "replicates", ["1 ≤ value"]),
     "invalid design point": (
         "design: grid\nparameters:\n  world.village_township_minutes.low: [10, 40]\n"
         "  world.village_township_minutes.high: [30, 60]\n",

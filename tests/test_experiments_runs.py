@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
+from rich.console import Console
 from test_experiments import COST, TINY_BASE, tiny_sweep, write
 from typer.testing import CliRunner
 
@@ -29,9 +30,9 @@ from tieredcare.experiments import (
     reproduce,
     run_sweep,
 )
-from tieredcare.experiments.cli import register
 from tieredcare.results import write_run
 from tieredcare.run import simulate
+from tieredcare.sweep_cli import _print_report, register
 from tieredcare.world.network import build_synthetic, save_graphml
 
 GRID = (f"design: grid\nreplicates: 3\nparameters: {{{COST}: [0.4, 0.8]}}\n"
@@ -118,7 +119,12 @@ def test_existing_folder_needs_resume_and_the_same_sweep(grid_sweep: tuple[Path,
     assert code == 2 and "holds a different sweep" in output
     write(tmp_path / "other", "notes.txt", "mine")
     code, output = cli("sweep", path, "--executor", "serial", "--out", tmp_path / "other")
-    assert code == 2 and "not a sweep folder" in output
+    assert code == 2 and "is not a sweep results folder" in output
+    # Neither the refused folder nor its file is touched: no lock file is left behind.
+    assert [p.name for p in (tmp_path / "other").iterdir()] == ["notes.txt"]
+    code, output = cli("sweep", path, "--executor", "serial", "--out", out, "--overwrite",
+                       "--quiet")
+    assert code == 0 and "6 of 6 runs done" in output and "This session: 6 runs" in output
     assert "Traceback" not in output
 
 
@@ -177,28 +183,34 @@ def _crowded_map(folder: Path) -> Path:
 
 
 def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
-    # A real failure inside simulate, in a worker process: the map is valid, but its 120
-    # populated villages cannot share the scenario's 100 residents (ValueError).
-    _crowded_map(tmp_path)
+    # A real failure inside simulate, in a worker process: the map was valid when the
+    # sweep was planned, and is truncated before its runs start (a file changed under a
+    # long sweep), so the workers that read it fail with the map's error.
+    county = _crowded_map(tmp_path)
     write(tmp_path, "good.yaml", TINY_BASE)
-    write(tmp_path, "mapped.yaml", TINY_BASE.replace("residents: 10000", "residents: 100")
-          .replace("world: {townships: 3, villages_per_township: 4}",
-                   "world: {graphml: county.graphml}"))
+    write(tmp_path, "mapped.yaml", TINY_BASE.replace(
+        "world: {townships: 3, villages_per_township: 4}", "world: {graphml: county.graphml}"))
     path = write(tmp_path, "sweep.yaml", "seed: 3\ndesign: scenarios\nreplicates: 2\n"
                                          "scenarios: [good.yaml, mapped.yaml]\n")
     out = tmp_path / "out"
-    code, output = cli("sweep", path, "--workers", "2", "--out", out, "--quiet")
-    assert code == 1
+    plan = prepare(path)
+    intact = county.read_bytes()
+    county.write_bytes(intact[: len(intact) // 2])
+    with ProcessExecutor(2) as executor:
+        report = run_sweep(plan, executor, out)
+    assert (report.status, report.done, report.failed) == ("incomplete", 2, 2)
+    console = Console(record=True, width=300)
+    _print_report(console, plan, report, executor.describe(), path)
+    output = console.export_text()
     assert "2 of 4 runs done" in output and "(2 failed)" in output
-    assert "cannot split 100 residents over 120 villages" in output and "--resume" in output
-    store, plan = SweepStore(out), prepare(path)
+    assert "county.graphml" in output and "--resume" in output
+    store = SweepStore(out)
     failed = set(plan.runs.query("point == 1")["run_id"])
     assert store.failed_ids() == failed
     for run_id in failed:
         error = store.read_error(run_id)
-        assert error["error"].startswith("ValueError: cannot split")
+        assert "GraphError: " in error["error"] and "not well-formed" in error["error"]
         assert "Traceback (most recent call last)" in error["traceback"]
-        assert "_split_integer" in error["traceback"]
         assert (out / "runs" / run_id / "scenario.yaml").is_file()
     manifest = store.read_manifest()
     assert manifest["status"] == "incomplete"
@@ -207,18 +219,19 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
     assert set(store.read_summary()["run_id"]) == set(plan.runs.query("point == 0")["run_id"])
     assert len(store.read_summary()) == 2 * indicator_count(out)
 
-    # --resume tries the failed runs again (here they fail again) and leaves the rest alone.
+    # While the map is broken, --resume is refused before anything runs.
+    code, output = cli("sweep", path, "--executor", "serial", "--out", out, "--resume")
+    assert code == 2 and "county.graphml" in output
+    # Once it is mended, --resume redoes the failed runs and leaves the rest alone.
+    county.write_bytes(intact)
     good = {rid: (out / "runs" / rid / "summary.json").stat().st_mtime_ns
             for rid in store.done_ids()}
-    errors = {rid: (out / "runs" / rid / "error.json").stat().st_mtime_ns for rid in failed}
     code, output = cli("sweep", path, "--executor", "serial", "--out", out, "--resume",
                        "--quiet")
-    assert code == 1 and "This session: 2 runs (2 failed)" in output, output
+    assert code == 0 and "This session: 2 runs (0 failed)" in output, output
     assert all((out / "runs" / r / "summary.json").stat().st_mtime_ns == t
                for r, t in good.items())
-    assert all((out / "runs" / r / "error.json").stat().st_mtime_ns != t
-               for r, t in errors.items())
-    assert store.failed_ids() == failed
+    assert store.failed_ids() == set() and len(store.done_ids()) == 4
 
 
 # ----------------------------------------------------------------------------- kill -9

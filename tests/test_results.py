@@ -120,10 +120,23 @@ def test_failure_keeps_existing_folder_intact(
     assert [p.name for p in tmp_path.iterdir()] == ["small"]
 
 
-def test_success_replaces_existing_folder_whole(small_output: RunOutput, tmp_path: Path) -> None:
+def test_success_replaces_an_older_run_folder_whole(small_output: RunOutput,
+                                                   tmp_path: Path) -> None:
     target = tmp_path / "small"
-    target.mkdir()
+    results.write_run(small_output, target)
     (target / "stale.txt").write_text("from an older run")
     results.write_run(small_output, target)
     assert {p.name for p in target.iterdir()} == FILES
     assert [p.name for p in tmp_path.iterdir()] == ["small"]
+
+
+def test_a_folder_that_is_not_a_run_is_never_replaced(small_output: RunOutput,
+                                                      tmp_path: Path) -> None:
+    target = tmp_path / "small"
+    target.mkdir()
+    (target / "notes.txt").write_text("a researcher's own file")
+    with pytest.raises(FileExistsError, match="unsaved"):
+        results.write_run(small_output, target)
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("small.unsaved-")]
+    assert len(kept) == 1 and {p.name for p in kept[0].iterdir()} == FILES

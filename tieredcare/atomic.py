@@ -11,12 +11,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a table is written, so the CLI starts quickly
+    import pandas as pd
 
 
 def _umask() -> int:
@@ -84,10 +85,21 @@ def _clean(value: Any) -> Any:
 
 
 @contextmanager
-def staged_folder(target: Path) -> Iterator[Path]:
+def staged_folder(target: Path, *, replace: Callable[[Path], bool] | None = None
+                  ) -> Iterator[Path]:
     """Yield a temporary folder that replaces ``target`` when the block ends without error.
 
-    An existing ``target`` is swapped out only once the new folder is complete.
+    An existing ``target`` is swapped out only once the new folder is complete, and only
+    if it is an empty folder or ``replace(target)`` allows it. Otherwise nothing is
+    replaced: the new folder is kept beside the target, under a name ending in
+    ``.unsaved-<pid>``, and :class:`FileExistsError` says where.
+
+    Args:
+        target: The folder to create or replace.
+        replace: Whether an existing, non-empty ``target`` may be replaced.
+
+    Raises:
+        FileExistsError: If ``target`` exists (not an empty folder) and may not be replaced.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
@@ -95,7 +107,12 @@ def staged_folder(target: Path) -> Iterator[Path]:
     try:
         yield staging
         old = None
-        if target.exists():
+        if os.path.lexists(target) and not _is_empty_folder(target):
+            if replace is None or target.is_symlink() or not replace(target):
+                kept = target.with_name(f"{target.name}.unsaved-{os.getpid()}")
+                os.replace(staging, kept)
+                raise FileExistsError(f"{target} appeared while the results were being made "
+                                      f"and is not ours to replace; the results are in {kept}")
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             os.replace(target, old)
         os.replace(staging, target)
@@ -104,3 +121,10 @@ def staged_folder(target: Path) -> Iterator[Path]:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _is_empty_folder(path: Path) -> bool:
+    if path.is_symlink() or not path.is_dir():
+        return False
+    with os.scandir(path) as entries:
+        return next(entries, None) is None

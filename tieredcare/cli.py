@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from tieredcare.config import ConfigError, LoadedScenario, load_scenario
+from tieredcare.config import ConfigError, InputWarning, LoadedScenario, load_scenario, printable
+from tieredcare.outputs import check_output, output_target
 from tieredcare.world.network import GraphError
 
 app = typer.Typer(
@@ -28,6 +30,10 @@ err = Console(stderr=True, soft_wrap=True)
 
 BAD_INPUT = 2
 """Exit code for input that is rejected before anything runs."""
+MAX_MESSAGE = 16_000
+"""Most characters of one error message printed."""
+MAX_WARNINGS = 20
+"""Input warnings printed; further ones are only counted."""
 
 HEADLINE = (
     ("county_retention", "County retention 县域内就诊率", "{:.1%}"),
@@ -47,13 +53,52 @@ HEADLINE = (
 
 @contextmanager
 def rejected_input() -> Iterator[None]:
-    """Turn bad input into a clear message and exit code 2, never a traceback."""
-    try:
-        yield
-    except (ConfigError, GraphError) as exc:
-        err.print("[bold red]Invalid input:[/]")
-        err.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(BAD_INPUT) from None
+    """Turn bad input into a clear message and exit code 2, never a traceback.
+
+    Input warnings raised inside the block are printed as they happen (the first
+    :data:`MAX_WARNINGS`, then a count), so they appear before a long run starts.
+    """
+    shown = [0]
+
+    def show(message: Warning | str, category: type[Warning], *args: object, **kw: object
+             ) -> None:
+        shown[0] += 1
+        if shown[0] <= MAX_WARNINGS:
+            err.print(f"[yellow]Warning:[/] {printable(str(message), 400)}", highlight=False)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", InputWarning)
+        previous, warnings.showwarning = warnings.showwarning, _only_input_warnings(show)
+        try:
+            yield
+        except (ConfigError, GraphError, FileExistsError) as exc:
+            err.print("[bold red]Invalid input:[/]")
+            err.print(printable_lines(str(exc)), highlight=False, markup=False)
+            raise typer.Exit(BAD_INPUT) from None
+        finally:
+            warnings.showwarning = previous
+            if shown[0] > MAX_WARNINGS:
+                err.print(f"[yellow]… and {shown[0] - MAX_WARNINGS} more warning(s)[/]")
+
+
+def _only_input_warnings(show: Callable[..., None]) -> Callable[..., None]:
+    """A ``showwarning`` that prints input warnings with ``show`` and others as usual."""
+    default = warnings.showwarning
+
+    def dispatch(message: Warning | str, category: type[Warning], *args: object,
+                 **kw: object) -> None:
+        if issubclass(category, InputWarning):
+            show(message, category)
+        else:
+            default(message, category, *args, **kw)  # type: ignore[arg-type]
+
+    return dispatch
+
+
+def printable_lines(text: str, limit: int = MAX_MESSAGE) -> str:
+    """A message safe for a terminal: each line's control characters escaped, bounded."""
+    text = "\n".join(printable(line) for line in text.splitlines())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _load(scenario: Path, overrides: list[str] | None) -> LoadedScenario:
@@ -66,19 +111,24 @@ Overrides = Annotated[
 ]
 
 
+Overwrite = Annotated[bool, typer.Option(
+    "--overwrite", help="Replace the results folder if it already holds results of the same "
+    "kind (anything else is never replaced).")]
+
+
 @app.command()
 def validate(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     overrides: Overrides = None,
 ) -> None:
-    """Check a scenario file (and its extends chain) without running it."""
+    """Check a scenario file (its extends chain and its map) without running it."""
+    from tieredcare.preflight import preflight
+
     with rejected_input():
         loaded = _load(scenario, overrides)
-        if loaded.scenario.world.graphml:
-            from tieredcare.world.network import load_graphml
-
-            load_graphml(loaded.resolve(loaded.scenario.world.graphml))
-    out.print(f"[green]OK[/] {scenario}: scenario '{loaded.scenario.name}' is valid.")
+        preflight(loaded)
+    out.print(f"[green]OK[/] {printable(str(scenario))}: scenario '{loaded.scenario.name}' is "
+              "valid.", highlight=False)
 
 
 @app.command()
@@ -88,9 +138,11 @@ def run(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default: results/<scenario name>).")] = None,
     overrides: Overrides = None,
+    overwrite: Overwrite = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run one scenario and write its results folder."""
+    from tieredcare.preflight import preflight
     from tieredcare.results import write_run
     from tieredcare.run import simulate
 
@@ -100,14 +152,18 @@ def run(
     with rejected_input():
         loaded = _load(scenario, items)
         sc = loaded.scenario
-        target = out_dir or Path("results") / sc.name
+        target = output_target(out_dir, Path("results") / sc.name, source=scenario)
+        check_output(target, "run", overwrite=overwrite)
+        county = preflight(loaded)
         days = sc.simulation.warmup_days + sc.simulation.horizon_days
         with _progress(f"{sc.name} (seed {sc.seed})", days, quiet) as advance:
-            output = simulate(sc, base_dir=loaded.base_dir, progress=advance)
-    write_run(output, target, source=str(scenario), overrides=items, command=sys.argv)
+            output = simulate(sc, base_dir=loaded.base_dir, county=county, progress=advance)
+        write_run(output, target.path, source=str(scenario), overrides=items,
+                  command=sys.argv)
     _print_summary(output.summary, f"{sc.name}, seed {sc.seed}, {sc.population.residents:,} "
                    f"residents, {sc.simulation.horizon_days} days")
-    out.print(f"Simulated in {output.wall_seconds:.1f} s. Results: [bold]{target}[/]")
+    out.print(f"Simulated in {output.wall_seconds:.1f} s. Results: [bold]"
+              f"{printable(str(target.path))}[/]", highlight=False)
 
 
 @app.command()
@@ -127,31 +183,37 @@ def compare(
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address (tcp://host:port) to run on.")] = None,
     overrides: Overrides = None,
+    overwrite: Overwrite = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run scenarios against a baseline with common random numbers; report paired differences."""
     from tieredcare.compare import compare as run_comparison
+    from tieredcare.compare import default_folder
+    from tieredcare.preflight import preflight
 
     if len(scenarios) < 2:
         err.print("compare needs a baseline and at least one scenario")
         raise typer.Exit(BAD_INPUT)
     with rejected_input():
         loaded = [_load(path, overrides) for path in scenarios]
-    names = [item.scenario.name for item in loaded]
-    if len(set(names)) != len(names):
-        err.print(f"[bold red]Invalid input:[/] scenario names must differ, got {names}")
-        raise typer.Exit(BAD_INPUT)
-    target = out_dir or Path("results") / "compare" / "_vs_".join(names)
-    with _counter(f"{len(loaded)} scenarios × {replicates} seeds", len(loaded) * replicates,
-                  quiet) as advance:
-        table = run_comparison(loaded, replicates, target, root_seed=seed, workers=workers,
-                               executor=executor or ("dask" if scheduler else None),
-                               scheduler=scheduler, progress=advance,
-                               sources=[str(p) for p in scenarios],
-                               overrides=list(overrides or []), command=sys.argv)
+        names = [item.scenario.name for item in loaded]
+        if len(set(names)) != len(names):
+            raise ConfigError.one(None, "name", f"scenario names must differ, got {names}")
+        target = output_target(out_dir, default_folder(names), source=None)
+        check_output(target, "compare", overwrite=overwrite)
+        for item in loaded:
+            preflight(item)
+        with _counter(f"{len(loaded)} scenarios × {replicates} seeds",
+                      len(loaded) * replicates, quiet) as advance:
+            table = run_comparison(loaded, replicates, target.path, root_seed=seed,
+                                   workers=workers,
+                                   executor=executor or ("dask" if scheduler else None),
+                                   scheduler=scheduler, progress=advance,
+                                   sources=[str(p) for p in scenarios],
+                                   overrides=list(overrides or []), command=sys.argv)
     _print_comparison(table, names)
-    out.print(f"Results: [bold]{target}[/] (compare.parquet, compare.md, runs.parquet, "
-              "timeseries.parquet)")
+    out.print(f"Results: [bold]{printable(str(target.path))}[/] (compare.parquet, compare.md, "
+              "runs.parquet, timeseries.parquet)", highlight=False)
 
 
 def _print_comparison(table, names: list[str]) -> None:
@@ -215,7 +277,7 @@ def _print_summary(summary: dict[str, float], title: str) -> None:
 
 def _register_extensions() -> None:
     """Add the sweep and chart commands, which live with their packages."""
-    from tieredcare.experiments.cli import register as register_experiments
+    from tieredcare.sweep_cli import register as register_experiments
     from tieredcare.viz.cli import register as register_viz
 
     register_experiments(app)

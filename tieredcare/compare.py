@@ -9,6 +9,7 @@ the mean paired difference is a t-interval over replicates.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from tieredcare.config import LoadedScenario, Scenario, resolved_dict, scenario_
 from tieredcare.config.policy import switch_days
 from tieredcare.experiments.executors import Executor, make_executor
 from tieredcare.metrics import INDICATORS
+from tieredcare.outputs import may_replace
 from tieredcare.results import git_commit, package_versions
 from tieredcare.run import simulate
 from tieredcare.streams import replicate_seeds
@@ -142,6 +144,30 @@ def markdown_table(table: pd.DataFrame, indicators: list[str] | None = None) -> 
     return "\n".join(lines) + "\n"
 
 
+DEFAULT_ROOT = Path("results") / "compare"
+LONGEST_NAME = 120
+"""Longest default folder name [characters]; longer lists of names are abbreviated."""
+
+
+def default_folder(names: list[str]) -> Path:
+    """``results/compare/<baseline>_vs_<scenario>_vs_...``, abbreviated when long.
+
+    A long list of scenarios becomes ``<baseline>_vs_<n>_scenarios_<hash>``, so the
+    folder name stays within what file systems accept and still differs per list.
+
+    Args:
+        names: Scenario names, the baseline first.
+
+    Returns:
+        The default comparison folder.
+    """
+    joined = "_vs_".join(names)
+    if len(joined) > LONGEST_NAME:
+        digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
+        joined = f"{names[0][:60]}_vs_{len(names) - 1}_scenarios_{digest}"
+    return DEFAULT_ROOT / joined
+
+
 def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
             root_seed: int | None = None, workers: int | None = None,
             executor: str | None = None, scheduler: str | None = None,
@@ -184,7 +210,7 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
     runs = _sorted(pd.concat(summaries, ignore_index=True), order)
     daily_all = _sorted(pd.concat(series, ignore_index=True), order, "day")
     table = paired_differences(runs, names[0])
-    with staged_folder(Path(out_dir)) as tmp:
+    with staged_folder(Path(out_dir), replace=may_replace("compare")) as tmp:
         write_parquet(tmp / "runs.parquet", runs)
         write_parquet(tmp / "timeseries.parquet", daily_all)
         write_parquet(tmp / "compare.parquet", table)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from tieredcare.config.introspect import Bounds, item_bounds, numeric_leaves
 from tieredcare.config.schema import LineMix, Scenario
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
@@ -23,16 +24,16 @@ _UNIT_IN_DESCRIPTION = re.compile(r"\s*\[([^\]]+)\]\.?$")
 
 
 def _bounds(field: FieldInfo) -> str:
-    low = high = None
-    for item in field.metadata:
-        for attr, side in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
-            value = getattr(item, attr, None)
-            if value is not None:
-                if side in "≥>":
-                    low = f"{side} {value:g}" if isinstance(value, float) else f"{side} {value}"
-                else:
-                    high = f"{side} {value:g}" if isinstance(value, float) else f"{side} {value}"
-    return ", ".join(b for b in (low, high) if b)
+    """The field's range, and the range of each item of a list or mapping field."""
+    own = str(Bounds.of(field.metadata))
+    items = item_bounds(field)
+    if items is None and isinstance(field.annotation, type) and \
+            issubclass(field.annotation, BaseModel):
+        # A small group of values, such as one per age group: show their common range.
+        ranges = {leaf.bounds for leaf in numeric_leaves(field.annotation)}
+        items = ranges.pop() if len(ranges) == 1 else None
+    each = f"each {items}" if items is not None and str(items) else ""
+    return "; ".join(part for part in (own, each) if part)
 
 
 def _show(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.config import dump_yaml, resolved_dict, scenario_hash
 from tieredcare.config.policy import switch_days
+from tieredcare.outputs import may_replace
 from tieredcare.run import RunOutput
 
 PACKAGES = ("tieredcare", "mesa", "numpy", "pandas", "pyarrow", "networkx", "pydantic", "scipy")
@@ -76,7 +77,8 @@ def write_run(output: RunOutput, out_dir: Path, *, source: str | None = None,
 
     Args:
         output: The run's results.
-        out_dir: Folder to create (replaced whole if it exists).
+        out_dir: Folder to create; an existing run folder there is replaced whole (check
+            first with :func:`tieredcare.outputs.check_output`).
         source: Scenario file the run came from.
         overrides: ``--set`` overrides applied to it.
         command: Command line that made the run.
@@ -85,7 +87,7 @@ def write_run(output: RunOutput, out_dir: Path, *, source: str | None = None,
         The folder written.
     """
     out_dir = Path(out_dir)
-    with staged_folder(out_dir) as tmp:
+    with staged_folder(out_dir, replace=may_replace("run")) as tmp:
         atomic_write_text(tmp / SCENARIO_FILE, dump_yaml(output.scenario))
         write_parquet(tmp / "timeseries.parquet", output.timeseries)
         write_parquet(tmp / "facilities.parquet", output.facilities)

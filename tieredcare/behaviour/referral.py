@@ -48,13 +48,18 @@ def referral_targets(
     # Out-of-county facilities rank after every in-county one, then by travel time.
     distance = minutes + np.where(in_county, 0.0, 1e9)[None, :]
     np.fill_diagonal(distance, np.inf)
-    n_sev = table.shape[2]
+    # Each facility's destinations nearest first (ties by index, as argmin would break
+    # them); the target is then the first capable one: F × F memory, not F × lines × F.
+    order = np.argsort(distance, axis=1, kind="stable")
+    reachable = np.isfinite(np.take_along_axis(distance, order, axis=1))
+    del distance
+    rows = np.arange(order.shape[0])
     targets = np.full(table.shape, -1, dtype=np.int32)
     for care in (OUTPATIENT, INPATIENT):
-        for severity in range(n_sev):
-            capable = table[care, :, severity, :].T  # [L, G]
-            cost = np.where(capable[None], distance[:, None, :], np.inf)  # [F, L, G]
-            best = np.argmin(cost, axis=2)
-            found = np.isfinite(np.take_along_axis(cost, best[..., None], axis=2)[..., 0])
-            targets[care, :, severity, :] = np.where(found, best, -1)
+        for severity in range(table.shape[2]):
+            for line in range(table.shape[3]):
+                hit = table[care, :, severity, line][order] & reachable  # [F, rank]
+                first = hit.argmax(axis=1)
+                targets[care, :, severity, line] = np.where(hit[rows, first],
+                                                            order[rows, first], -1)
     return targets

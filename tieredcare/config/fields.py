@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from tieredcare.tiers import SERVICE_LINES
 
@@ -35,9 +35,28 @@ def param(default: Any, unit: str, source: str, description: str, **constraints:
 
 
 class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are re-validated."""
+    """Base of every scenario section.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Unknown keys are errors and values are re-validated on assignment. Validation is
+    strict, so YAML never silently means something else: ``yes``/``no`` are booleans and
+    are refused where a number is expected, ``"90"`` is text, not a number, and a
+    number is refused where yes/no is expected. Numbers must be finite (``.inf``,
+    ``.nan`` and ``1e309`` are refused).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True,
+                              allow_inf_nan=False)
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A share or probability, 0–1."""
+Positive = Annotated[float, Field(gt=0.0, le=100.0)]
+"""A ratio or factor greater than 0 (at most 100)."""
+
+MAX_CNY = 10_000_000.0
+"""Largest amount of money a field accepts: ten million CNY, far above any bill or income."""
+MAX_RATE = 50.0
+"""Largest onset rate a field accepts: about one episode a week [episodes per person-year]."""
 
 
 def check_lines(lines: list[str]) -> None:
@@ -48,11 +67,11 @@ def check_lines(lines: list[str]) -> None:
 
 
 class ByAge(Section):
-    """A value for each age group: 0–14, 15–64, 65+."""
+    """An onset rate for each age group: 0–14, 15–64, 65+ [episodes per person-year]."""
 
-    child: float = Field(ge=0.0)
-    adult: float = Field(ge=0.0)
-    elderly: float = Field(ge=0.0)
+    child: float = Field(ge=0.0, le=MAX_RATE)
+    adult: float = Field(ge=0.0, le=MAX_RATE)
+    elderly: float = Field(ge=0.0, le=MAX_RATE)
 
     def as_list(self) -> list[float]:
         """Values in age-group order (child, adult, elderly)."""
@@ -68,14 +87,28 @@ class ShareByAge(ByAge):
 
 
 class ByTier(Section):
-    """A value for each tier."""
+    """A value for each tier; subclasses say what the value is and bound it."""
 
-    village: float = Field(ge=0.0)
-    township: float = Field(ge=0.0)
-    county: float = Field(ge=0.0)
-    city: float = Field(ge=0.0)
-    province: float = Field(ge=0.0)
+    village: float
+    township: float
+    county: float
+    city: float
+    province: float
 
     def as_list(self) -> list[float]:
         """Values in tier order."""
         return [self.village, self.township, self.county, self.city, self.province]
+
+
+def _tier_values(name: str, doc: str, low: float, high: float) -> type[ByTier]:
+    """A :class:`ByTier` whose five values are each bounded to ``[low, high]``."""
+    bounded = {tier: (float, Field(ge=low, le=high)) for tier in ByTier.model_fields}
+    return create_model(name, __base__=ByTier, __doc__=doc, __module__=__name__, **bounded)
+
+
+CostByTier = _tier_values("CostByTier", "An amount of money for each tier, 0 to ten million "
+                          "[CNY].", 0.0, MAX_CNY)
+DaysByTier = _tier_values("DaysByTier", "A length of time for each tier, 0 to 365 [days].",
+                          0.0, 365.0)
+ScaleByTier = _tier_values("ScaleByTier", "A multiplier for each tier, 0 (none) to 10 (ten "
+                           "times) [ratio].", 0.0, 10.0)

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from tieredcare.config.fields import ASSUMPTION, ByTier, Section, ServiceLine, param
+from tieredcare.config.fields import ASSUMPTION, ScaleByTier, Section, ServiceLine, Share, param
 
 _SCHEDULE = ("targets.md: ratios fall and deductibles rise with tier (Shanghai suburban "
              "scheme); exact values: assumption")
@@ -241,7 +241,7 @@ class FamilyDoctor(Section):
     team_capacity: int = param(2_600, "residents per team", "guideline of ~2,000–2,500 residents "
                                "per GP team; assumption", "Most residents one team may sign.",
                                ge=0, le=100_000)
-    signup_probability: dict[str, float] = param(
+    signup_probability: dict[str, Share] = param(
         lambda: {"elderly": 0.60, "chronic": 0.55, "other": 0.20}, "probability",
         "targets.md: 30–70 % of key groups, 20–45 % overall",
         "Coverage each group tends to at neutral satisfaction, and the chance a resident is "
@@ -280,8 +280,6 @@ class FamilyDoctor(Section):
         groups = {"elderly", "chronic", "other"}
         if set(self.signup_probability) != groups:
             raise ValueError(f"signup_probability needs exactly the groups {sorted(groups)}")
-        if not all(0.0 <= p <= 1.0 for p in self.signup_probability.values()):
-            raise ValueError("signup_probability values must be in [0, 1]")
         return self
 
 
@@ -361,16 +359,16 @@ class CountyServices(Lever):
                                    "Service lines to open.")
 
 
-def _ones() -> ByTier:
-    return ByTier(village=1.0, township=1.0, county=1.0, city=1.0, province=1.0)
+def _ones() -> ScaleByTier:
+    return ScaleByTier(village=1.0, township=1.0, county=1.0, city=1.0, province=1.0)
 
 
 class Capacity(Lever):
     """Beds and outpatient slots by tier: bed caps (控制单体床位规模; seed 000) or new capacity."""
 
-    bed_scale: ByTier = param(_ones, "ratio", "seed 000; size: assumption",
+    bed_scale: ScaleByTier = param(_ones, "ratio", "seed 000; size: assumption",
                               "Beds at each tier relative to the map (0.8 caps them at 80 %).")
-    slot_scale: ByTier = param(_ones, "ratio", ASSUMPTION,
+    slot_scale: ScaleByTier = param(_ones, "ratio", ASSUMPTION,
                                "Outpatient slots at each tier relative to the map.")
 
 

@@ -9,16 +9,21 @@ The policy levers live in :mod:`tieredcare.config.policy`.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from tieredcare.config.fields import (
     ASSUMPTION,
+    MAX_CNY,
     ByAge,
-    ByTier,
+    CostByTier,
+    DaysByTier,
+    Positive,
     Section,
     ServiceLine,
+    Share,
     ShareByAge,
     check_lines,
     param,
@@ -101,6 +106,13 @@ class Facilities(Section):
         services=_ALL_LINES))
 
 
+MAX_FACILITIES = 5_000
+"""Most facilities of a map, synthetic or GraphML: travel times between every pair of
+facilities are held in memory (F × F), and so is each facility's ranking of the others
+for referral. At the limit a run needs about 1.1 GB before its residents (measured on a
+synthetic map of 4,978 facilities and 200,000 residents)."""
+
+
 class World(Section):
     """The county map: synthetic (seeded, parametric) or loaded from GraphML."""
 
@@ -109,7 +121,7 @@ class World(Section):
                                 "when set, the synthetic-map fields below are ignored.")
     map_seed: int = param(1, "integer", "-",
                           "Seed of the synthetic map, kept apart from the run seed so "
-                          "replicates share one county.", ge=0)
+                          "replicates share one county.", ge=0, le=2**63 - 1)
     townships: int = param(15, "count", "typical rural county (issue spec)",
                            "Township health centres in the synthetic county.", ge=1, le=200)
     villages_per_township: int = param(14, "count", ASSUMPTION,
@@ -136,6 +148,25 @@ class World(Section):
     candidate_townships: int = param(2, "count", ASSUMPTION,
                                      "Nearest township centres a patient considers.", ge=1, le=10)
     facilities: Facilities = Field(default_factory=Facilities)
+
+    @property
+    def synthetic_facilities(self) -> int:
+        """Facilities of the synthetic map.
+
+        A centre and its clinics per township, two county hospitals, the city hospitals
+        and the provincial hospital if any.
+        """
+        return (self.townships * (self.villages_per_township + 1) + 2 + self.city_hospitals
+                + self.provincial_hospital)
+
+    @model_validator(mode="after")
+    def _not_too_large(self) -> World:
+        if self.graphml is None and self.synthetic_facilities > MAX_FACILITIES:
+            raise ValueError(
+                f"world.townships × (world.villages_per_township + 1) gives "
+                f"{self.synthetic_facilities:,} facilities; allowed: at most "
+                f"{MAX_FACILITIES:,} (a model holds travel times between every pair)")
+        return self
 
 
 # ----------------------------------------------------------------------------- population
@@ -166,11 +197,11 @@ class Population(Section):
         0.12, "share 0–1", ASSUMPTION,
         "Share insured by urban employee insurance; the rest by urban-rural resident insurance.",
         ge=0.0, le=1.0)
-    income_shares: list[float] = param(
+    income_shares: list[Share] = param(
         lambda: [0.4, 0.4, 0.2], "share 0–1", "NBS rural income quintiles grouped 2/2/1",
         "Shares of the low, middle and high income groups; must sum to 1.",
         min_length=3, max_length=3)
-    annual_income: list[float] = param(
+    annual_income: list[Annotated[float, Field(gt=0.0, le=MAX_CNY)]] = param(
         lambda: [9_300.0, 22_200.0, 50_100.0], "CNY per person-year",
         "NBS 2023 rural per-capita disposable income by quintile, grouped 2/2/1",
         "Disposable income of the low, middle and high income groups.",
@@ -180,8 +211,6 @@ class Population(Section):
     def _sums(self) -> Population:
         _check_sum("age_shares", self.age_shares.as_list())
         _check_sum("income_shares", self.income_shares)
-        if min(self.income_shares) < 0 or min(self.annual_income) <= 0:
-            raise ValueError("income_shares must be >= 0 and annual_income > 0")
         return self
 
 
@@ -196,15 +225,14 @@ def _check_sum(name: str, values: list[float], total: float = 1.0) -> None:
 class LineMix(Section):
     """Share of an episode type's onsets in each service line (must sum to 1)."""
 
-    model_config = ConfigDict(extra="allow", validate_assignment=True)
+    model_config = ConfigDict(extra="allow")
+    # Keys are service lines (data, not fields); each value is validated as a share.
+    __pydantic_extra__: dict[str, Share] = Field(init=False)
 
     @model_validator(mode="after")
     def _valid(self) -> LineMix:
         shares = dict(self.model_extra or {})
         check_lines(list(shares))
-        for line, share in shares.items():
-            if not isinstance(share, int | float) or not 0.0 <= share <= 1.0:
-                raise ValueError(f"share of {line!r} must be a number in [0, 1], got {share!r}")
         _check_sum("service-line shares", list(shares.values()))
         return self
 
@@ -283,23 +311,23 @@ class Episodes(Section):
 class Costs(Section):
     """Full (pre-reimbursement) cost of care and length of stay, by tier."""
 
-    outpatient_visit: ByTier = param(
-        lambda: ByTier(village=30, township=80, county=202.8, city=317.8, province=360),
+    outpatient_visit: CostByTier = param(
+        lambda: CostByTier(village=30, township=80, county=202.8, city=317.8, province=360),
         "CNY per visit", "NHC Jan–Oct 2018 (county 202.8, city 317.8); village, township, "
         "province: assumption", "Full cost of one outpatient visit.")
-    admission: ByTier = param(
-        lambda: ByTier(village=0, township=1_500, county=6_015, city=13_306, province=16_000),
+    admission: CostByTier = param(
+        lambda: CostByTier(village=0, township=1_500, county=6_015, city=13_306, province=16_000),
         "CNY per admission", "NHC Jan–Oct 2018 (county 6,015, city 13,306); township: BMJ "
         "Open 2019 range; province: assumption", "Full cost of an average admission.")
-    severity_cost_factor: list[float] = param(
+    severity_cost_factor: list[Positive] = param(
         lambda: [0.6, 1.0, 2.0], "ratio", ASSUMPTION,
         "Cost of a severity 2, 3 and 4 admission relative to the tier's average admission.",
         min_length=3, max_length=3)
-    length_of_stay: ByTier = param(
-        lambda: ByTier(village=0, township=6.6, county=8.0, city=10.0, province=11.0),
+    length_of_stay: DaysByTier = param(
+        lambda: DaysByTier(village=0, township=6.6, county=8.0, city=10.0, province=11.0),
         "days", "NHC 2022 bulletin (THC 6.6 d; hospitals ~9 d); split by tier: assumption",
         "Mean length of stay of a severity-3 admission at each tier.")
-    severity_stay_factor: list[float] = param(
+    severity_stay_factor: list[Positive] = param(
         lambda: [0.6, 1.0, 1.5], "ratio", ASSUMPTION,
         "Length of stay of severity 2, 3 and 4 relative to severity 3.",
         min_length=3, max_length=3)
@@ -329,7 +357,7 @@ class Choice(Section):
                           "Weight of one-way travel time.", ge=0.0, le=50.0)
     wait: float = param(0.6, "utility per day", ASSUMPTION,
                         "Weight of the expected wait seen in yesterday's queue.", ge=0.0, le=50.0)
-    quality: list[float] = param(
+    quality: list[Annotated[float, Field(ge=0.0, le=50.0)]] = param(
         lambda: [6.0, 9.0, 9.0, 12.0], "utility per quality unit", "DCEs: quality weighs more "
         "with severity (targets.md); magnitudes calibrated to primary share 50–56 % and county "
         "retention 80–90 %",
@@ -348,11 +376,11 @@ class Choice(Section):
 class Service(Section):
     """Queues, balking and unmet need."""
 
-    max_wait_days: list[int] = param(
+    max_wait_days: list[Annotated[int, Field(ge=0, le=365)]] = param(
         lambda: [3, 10], "days", ASSUMPTION,
         "Longest wait (outpatient, inpatient) before a patient leaves the queue.",
         min_length=2, max_length=2)
-    forgo_probability: list[float] = param(
+    forgo_probability: list[Share] = param(
         lambda: [0.5, 0.3, 0.1, 0.0], "probability", ASSUMPTION,
         "Chance that a patient who leaves a queue forgoes care, by severity 1–4.",
         min_length=4, max_length=4)
@@ -360,22 +388,49 @@ class Service(Section):
                               "Facilities tried per episode before it is recorded as unmet need.",
                               ge=1, le=10)
 
-    @model_validator(mode="after")
-    def _ranges(self) -> Service:
-        if min(self.max_wait_days) < 0 or not all(0 <= p <= 1 for p in self.forgo_probability):
-            raise ValueError("max_wait_days must be >= 0 and forgo_probability in [0, 1]")
-        return self
-
 
 # ----------------------------------------------------------------------------- scenario
+
+NAME_LENGTH = 80
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def check_name(name: str) -> str:
+    """Check that a scenario or sweep name is safe as the name of a results folder.
+
+    Args:
+        name: The name as written.
+
+    Returns:
+        The name.
+
+    Raises:
+        ValueError: If the name is empty, too long, starts with anything but an ASCII
+            letter or digit (so never ``.`` or ``..``) or holds anything but ASCII
+            letters, digits, ``_``, ``-`` and ``.`` (so never a ``/``).
+    """
+    if not _NAME.fullmatch(name) or len(name) > NAME_LENGTH:
+        raise ValueError(
+            f"{_quoted(name)} cannot name a results folder; allowed: 1–{NAME_LENGTH} ASCII "
+            "letters, digits, '_', '-' and '.', starting with a letter or digit (put other "
+            "text in description)")
+    return name
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(shown)
 
 
 class Scenario(Section):
     """One scenario: a county, its residents, their behaviour and the policy in force."""
 
-    name: str = param("baseline", "text", "-", "Short name used in outputs and charts.",
-                      min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
-    description: str = param("", "text", "-", "One line saying what the scenario changes.")
+    name: str = param("baseline", "text", "-",
+                      "Short name used in outputs and charts, and as the name of the results "
+                      "folder: ASCII letters, digits, '_', '-' and '.', starting with a letter "
+                      "or digit.", min_length=1, max_length=NAME_LENGTH)
+    description: str = param("", "text", "-", "One line saying what the scenario changes "
+                             "(any language).", max_length=500)
     seed: int = param(20_240_601, "integer", "-",
                       "Root seed of the run; every random stream is derived from it.",
                       ge=0, le=2**63 - 1)
@@ -387,6 +442,11 @@ class Scenario(Section):
     choice: Choice = Field(default_factory=Choice)
     service: Service = Field(default_factory=Service)
     policy: Policy = Field(default_factory=Policy)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        return check_name(name)
 
     @model_validator(mode="after")
     def _residents_fill_villages(self) -> Scenario:

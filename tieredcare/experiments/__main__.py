@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tieredcare.experiments.cli import register
+from tieredcare.sweep_cli import register
 
 app = typer.Typer(help="Scenario sweeps of tieredcare: run, analyse, reproduce.",
                   no_args_is_help=True, pretty_exceptions_enable=False)

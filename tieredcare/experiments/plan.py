@@ -108,8 +108,9 @@ def plan_sweep(sweep: Sweep) -> RunPlan:
 
 def point_values(design: Design, point: int) -> dict[str, Any]:
     """Parameter key → plain Python value of one design point."""
-    row = design.points.iloc[point]
-    return {k: _plain(row[k]) for k in design.parameters if k != SCENARIO_FILE}
+    # Column by column: a row of mixed columns would turn integers into floats.
+    points = design.points
+    return {k: _plain(points[k].iat[point]) for k in design.parameters if k != SCENARIO_FILE}
 
 
 def _plain(value: Any) -> Any:
@@ -126,12 +127,13 @@ def _validated_points(sweep: Sweep, design: Design) -> tuple[list[dict], list[Pa
             scenarios.append(build_point(base, values))
         except ValueError:  # pydantic's ValidationError is a ValueError
             invalid += 1
-            if invalid <= MAX_REPORTED:
-                problems += point_problems(base, values, sweep.path,
-                                           lambda k: f"parameters.{k}")
-    if invalid > MAX_REPORTED:
-        problems.append(ConfigProblem(str(sweep.path), "parameters", f"… and "
-                                      f"{invalid - MAX_REPORTED} more invalid design points"))
+            problems += point_problems(base, values, sweep.path, lambda k: f"parameters.{k}")
+            if invalid == MAX_REPORTED and point + 1 < len(design.points):
+                # Stop here: a design of many bad points is answered as fast as one of a few.
+                problems.append(ConfigProblem(
+                    str(sweep.path), "parameters", f"{len(design.points) - point - 1} further "
+                    f"design points not checked after {MAX_REPORTED} invalid ones"))
+                break
     if problems:
         raise ConfigError(problems)
     bases = [_base_of(sweep, p) for p in range(len(scenarios))]
@@ -147,20 +149,32 @@ def _base_of(sweep: Sweep, point: int) -> Base:
 
 def _graphml_problems(sweep: Sweep, design: Design, scenarios: list[dict], bases: list[Base]
                       ) -> Iterator[ConfigProblem]:
-    """Load each GraphML map the points use once, as ``tieredcare validate`` does."""
+    """Check each GraphML map the points use, as ``tieredcare validate`` does.
+
+    Each map is read once; every point using it must have at least one resident per
+    populated village (residents may vary by point).
+    """
     from tieredcare.world.network import GraphError, load_graphml
 
-    seen: set[Path] = set()
+    villages: dict[Path, int | None] = {}  # None: the map itself was refused
     for point, (scenario, base) in enumerate(zip(scenarios, bases, strict=True)):
         name = scenario["world"]["graphml"]
-        if name is None or (path := base.base_dir / Path(name).expanduser()) in seen:
+        if name is None:
             continue
-        seen.add(path)
-        try:
-            load_graphml(path)
-        except (GraphError, OSError) as exc:
-            file, key = _origin_of_graphml(sweep, design, point, base)
-            yield ConfigProblem(file, key, str(exc))
+        path = base.base_dir / Path(name).expanduser()
+        if path not in villages:
+            try:
+                graph = load_graphml(path)
+                villages[path] = sum(1 for _, n in graph.nodes(data="population") if n > 0)
+            except (GraphError, OSError) as exc:
+                villages[path] = None
+                yield ConfigProblem(*_origin_of_graphml(sweep, design, point, base), str(exc))
+        residents, count = scenario["population"]["residents"], villages[path]
+        if count is not None and residents < count:
+            villages[path] = None  # reported once per map
+            yield ConfigProblem(str(sweep.path), "parameters", f"point {point}: "
+                                f"population.residents ({residents:,}) is below the {count:,} "
+                                f"populated villages of {path}; every village needs a resident")
 
 
 def _origin_of_graphml(sweep: Sweep, design: Design, point: int, base: Base) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from tieredcare.atomic import atomic_write_text, staged_folder, write_json, writ
 from tieredcare.config import ConfigError
 from tieredcare.experiments.designs import POINT
 from tieredcare.experiments.plan import REPLICATE, RUN_ID, SEED, RunPlan, storable
+from tieredcare.outputs import OutputTarget, check_output, manifest_kind
 from tieredcare.results import git_commit, package_versions
 
 MANIFEST = "manifest.json"
@@ -49,6 +50,7 @@ RUNS = "runs"
 RUN_SUMMARY = "summary.json"
 RUN_ERROR = "error.json"
 RUN_SCENARIO = "scenario.yaml"
+LOCK = ".lock"
 INDICATOR, VALUE = "indicator", "value"
 EXTRA_PACKAGES = ("SALib", "dask", "distributed")
 
@@ -146,29 +148,57 @@ class SweepStore:
         """Replace the manifest atomically."""
         write_json(self.manifest_path, manifest)
 
-    def check_target(self, plan: RunPlan, *, resume: bool) -> None:
+    def check_target(self, plan: RunPlan, *, resume: bool, overwrite: bool = False,
+                     target: OutputTarget | None = None) -> None:
         """Refuse a folder that holds something else, or this sweep without ``--resume``.
 
+        Args:
+            plan: The sweep to write.
+            resume: Continue the sweep already in the folder.
+            overwrite: Start the sweep in the folder again, replacing its runs.
+            target: The folder and where its path came from (for messages).
+
         Raises:
-            ConfigError: If the folder holds a sweep and ``resume`` is false, holds a
-                different sweep, or is a non-empty folder that is not a sweep's.
+            ConfigError: If the folder holds a sweep and neither ``resume`` nor
+                ``overwrite`` is set, holds a different sweep and ``resume`` is set, or
+                is not a sweep folder and not empty (see :mod:`tieredcare.outputs`).
         """
+        target = target or OutputTarget(self.root, None)
+        if resume and overwrite:
+            raise ConfigError.one("--resume", "", "and --overwrite exclude each other: "
+                                  "--resume continues the sweep, --overwrite starts it again")
+        # Refuses the working folder, files, links and folders holding anything but a sweep.
+        check_output(target, "sweep", overwrite=True, ignored=(LOCK,))
+        if manifest_kind(self.root) != "sweep" or overwrite:
+            return
         old = self.read_manifest()
-        if old:
-            done = len(self.done_ids())
-            if not resume:
-                raise ConfigError.one(self.root, "", f"already holds sweep "
-                                      f"{old.get('name')!r} ({done} of {old.get('runs')} runs "
-                                      "done); use --resume to continue it, or --out to write "
-                                      "elsewhere")
-            if old.get("sweep_hash") != plan.sweep_hash:
-                raise ConfigError.one(self.root, "", f"holds a different sweep (hash "
-                                      f"{old.get('sweep_hash')}, this one {plan.sweep_hash}): "
-                                      "its file, base scenario or the model's defaults have "
-                                      "changed since; use --out for a new folder")
-        elif self.root.is_dir() and any(not p.name.startswith(".") for p in self.root.iterdir()):
-            raise ConfigError.one(self.root, "", "folder exists and is not a sweep folder (no "
-                                  "manifest.json); choose another --out")
+        done = len(self.done_ids())
+        if not resume:
+            raise target.error(f"already holds sweep {old.get('name')!r} ({done} of "
+                               f"{old.get('runs')} runs done); use --resume to continue it, "
+                               "--overwrite to start it again, or --out to write elsewhere")
+        if old.get("sweep_hash") != plan.sweep_hash:
+            raise target.error(f"holds a different sweep (hash {old.get('sweep_hash')}, this "
+                               f"one {plan.sweep_hash}): its file, base scenario or the model's "
+                               "defaults have changed since; use --out for a new folder or "
+                               "--overwrite to start again")
+
+    def clear(self) -> None:
+        """Remove the sweep's files (for ``--overwrite``), keeping the folder and its lock.
+
+        Only a folder whose manifest says it holds a sweep is cleared.
+        """
+        if manifest_kind(self.root) != "sweep":
+            return
+        for entry in list(self.root.iterdir()):
+            if entry.name == LOCK:
+                continue
+            aside = entry.with_name(f".{entry.name}.old-{os.getpid()}")
+            os.replace(entry, aside)
+            if aside.is_dir() and not aside.is_symlink():
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                aside.unlink(missing_ok=True)
 
     def initialise(self, plan: RunPlan, manifest: dict[str, Any]) -> None:
         """Write the manifest first (so a killed start is still resumable), then the design.
@@ -197,7 +227,7 @@ class SweepStore:
             ConfigError: If another process holds the lock.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+", encoding="utf-8") as handle:
+        with open(self.root / LOCK, "a+", encoding="utf-8") as handle:
             if fcntl is not None:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -306,7 +336,7 @@ def write_failure(run_dir: Path, run_id: str, seed: int, error: BaseException | 
         message, text = error.strip().splitlines()[-1] if error.strip() else "", error
     if (run_dir / RUN_SUMMARY).is_file():
         return message
-    with suppress(OSError), staged_folder(run_dir) as tmp:
+    with suppress(OSError), staged_folder(run_dir, replace=lambda _: True) as tmp:
         if scenario_yaml is not None:
             atomic_write_text(tmp / RUN_SCENARIO, scenario_yaml)
         write_json(tmp / RUN_ERROR, {

@@ -19,8 +19,9 @@ from tieredcare.experiments.designs import POINT
 from tieredcare.experiments.executors import Executor
 from tieredcare.experiments.plan import RUN_ID, SEED, RunPlan, plan_sweep
 from tieredcare.experiments.store import SweepStore, new_manifest, now, write_failure
-from tieredcare.experiments.sweepfile import load_sweep
+from tieredcare.experiments.sweepfile import MAX_RUNS, load_sweep
 from tieredcare.experiments.worker import DONE, FAILED, RunRecord, RunTask, execute_run
+from tieredcare.outputs import OutputTarget
 
 DEFAULT_ROOT = Path("results") / "sweeps"
 FAILURES_LISTED = 20
@@ -77,11 +78,12 @@ class SessionReport:
                 self.failures.append(record)
 
 
-def prepare(sweep_file: str | Path) -> RunPlan:
+def prepare(sweep_file: str | Path, *, max_runs: int = MAX_RUNS) -> RunPlan:
     """Validate a sweep file and every design point; nothing runs or is written.
 
     Args:
         sweep_file: The sweep YAML file.
+        max_runs: Most runs (design points × replicates) allowed.
 
     Returns:
         The plan of runs.
@@ -89,7 +91,7 @@ def prepare(sweep_file: str | Path) -> RunPlan:
     Raises:
         ConfigError: With every problem found.
     """
-    return plan_sweep(load_sweep(sweep_file))
+    return plan_sweep(load_sweep(sweep_file, max_runs=max_runs))
 
 
 def default_folder(plan: RunPlan) -> Path:
@@ -98,8 +100,9 @@ def default_folder(plan: RunPlan) -> Path:
 
 
 def run_sweep(plan: RunPlan, executor: Executor, out: str | Path | None = None, *,
-              resume: bool = False, progress: Progress | None = None,
-              command: list[str] | None = None) -> SessionReport:
+              resume: bool = False, overwrite: bool = False, progress: Progress | None = None,
+              command: list[str] | None = None, target: OutputTarget | None = None
+              ) -> SessionReport:
     """Run every run of the plan that is not done yet, and consolidate the summary.
 
     Args:
@@ -107,18 +110,26 @@ def run_sweep(plan: RunPlan, executor: Executor, out: str | Path | None = None, 
         executor: Where runs execute.
         out: The sweep's folder (default :func:`default_folder`).
         resume: Continue the sweep already in ``out``: redo failed and missing runs only.
+        overwrite: Start the sweep already in ``out`` again, replacing its runs.
         progress: Told of the start and of every ended run.
         command: The command line, for the manifest.
+        target: ``out`` and where its path came from, for error messages.
 
     Returns:
         What the session did.
 
     Raises:
-        ConfigError: If ``out`` holds another sweep, or this one without ``resume``.
+        ConfigError: If ``out`` holds another sweep, this one without ``resume`` or
+            ``overwrite``, or anything but a sweep (see :mod:`tieredcare.outputs`).
     """
     store = SweepStore(out if out is not None else default_folder(plan))
+    # Checked before the lock is taken, so a refused folder gets no lock file, and again
+    # under the lock, in case another session started meanwhile.
+    store.check_target(plan, resume=resume, overwrite=overwrite, target=target)
     with store.locked():
-        store.check_target(plan, resume=resume)
+        store.check_target(plan, resume=resume, overwrite=overwrite, target=target)
+        if overwrite:
+            store.clear()
         manifest = store.read_manifest() or new_manifest(plan, command=command)
         store.initialise(plan, {**manifest, "status": "running"})
         todo = pending_runs(plan, store)

@@ -10,32 +10,43 @@ sweep file, the key path (``parameters.<key>``) and what is allowed.
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tieredcare.config import ConfigError, ConfigProblem, get_path, load_scenario
+from tieredcare.config.errors import MAX_PROBLEMS
+from tieredcare.config.keys import format_key
 from tieredcare.config.loading import load_yaml
+from tieredcare.config.messages import message, show
+from tieredcare.config.reader import read_input_text
+from tieredcare.config.schema import check_name
 from tieredcare.experiments.points import Base, build_point, leaf_kind, point_problems
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "scenarios")
 RANGE_DESIGNS = ("lhs", "sobol", "morris")
 RUN_TABLES = ("timeseries", "facilities", "flows")
+MAX_RUNS = 100_000
+"""Most runs (design points × replicates) a sweep may plan unless told otherwise: about
+ten hours on two cores at 100,000 residents; ``--max-runs`` raises it for a cluster."""
 
 
 class SweepFile(BaseModel):
     """The keys of a sweep file (every key is listed in docs/sweeps.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    name: str | None = Field(None, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$",
-                             description="Name of the sweep and of its results folder "
-                             "(default: the sweep file's name without .yaml).")
-    description: str = Field("", description="One line saying what the sweep asks.")
+    name: str | None = Field(None, description="Name of the sweep and of its results folder "
+                             "(default: the sweep file's name without .yaml): ASCII letters, "
+                             "digits, '_', '-' and '.', starting with a letter or digit.")
+    description: str = Field("", max_length=500,
+                             description="One line saying what the sweep asks.")
     base: str | None = Field(None, description="Scenario file every design point starts "
                              "from, relative to the sweep file (all designs but scenarios).")
     replicates: int = Field(1, ge=1, le=100_000,
@@ -66,6 +77,11 @@ class SweepFile(BaseModel):
         default_factory=lambda: ["timeseries"],
         description="Per-run tables kept besides summary.json and scenario.yaml: timeseries "
                     "(~110 kB per 365-day run), facilities (~30 kB), flows (~6 kB).")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str | None) -> str | None:
+        return None if name is None else check_name(name)
 
 
 @dataclass(frozen=True)
@@ -99,11 +115,15 @@ class Sweep:
         return list(self.spec.parameters)
 
 
-def load_sweep(path: str | Path) -> Sweep:
+def load_sweep(path: str | Path, *, max_runs: int = MAX_RUNS) -> Sweep:
     """Read and validate a sweep file, its base scenario and every parameter value.
+
+    The number of runs is checked first, from the file's keys alone, so a design of
+    billions of runs is refused before anything is built.
 
     Args:
         path: The sweep YAML file.
+        max_runs: Most runs (design points × replicates) allowed.
 
     Returns:
         The validated sweep.
@@ -112,21 +132,73 @@ def load_sweep(path: str | Path) -> Sweep:
         ConfigError: With every problem found (file, key path, what is allowed).
     """
     path = Path(path)
-    text = _read_text(path)
     spec = _validated_spec(path, load_yaml(path))
-    problems = list(_design_problems(path, spec))
+    text = read_input_text(path)  # already read once: within the size limit
+    problems = [*_design_problems(path, spec), *_name_problems(path, spec)]
+    too_large = list(_size_problems(path, spec, max_runs))
+    if too_large:  # before the base scenario is loaded and any point is built
+        _raise_if(problems + too_large)
     bases = _bases(path, spec, problems)
     kinds = {key: leaf_kind(key) for key in spec.parameters}
-    problems += _parameter_problems(path, spec, bases[0] if bases else None, kinds)
+    problems += _first(_parameter_problems(path, spec, bases[0] if bases else None, kinds),
+                       path)
     _raise_if(problems)
     return Sweep(spec, path, text, tuple(bases), kinds)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""  # load_yaml reports the problem with the file's name
+def _first(problems: Iterator[ConfigProblem], path: Path) -> list[ConfigProblem]:
+    """The first :data:`MAX_PROBLEMS` problems of a stream of checks, then a note.
+
+    Checking stops there, so a file of thousands of bad values is answered as quickly as
+    one of a few.
+    """
+    keep = MAX_PROBLEMS - 1  # and room for the note
+    found = list(itertools.islice(problems, keep))
+    if len(found) == keep and next(problems, None) is not None:
+        found.append(ConfigProblem(str(path), "parameters", f"further values not checked "
+                                   f"after {MAX_PROBLEMS} problems; fix these first"))
+    return found
+
+
+def planned_points(spec: SweepFile) -> int:
+    """Design points a sweep file asks for, computed from its keys (nothing is built).
+
+    Args:
+        spec: The sweep file's keys (with the design's required keys present).
+
+    Returns:
+        grid: the product of the numbers of values; lhs: ``samples``; sobol:
+        ``samples × (D + 2)``; morris: ``samples × (D + 1)``; scenarios: the number of files.
+    """
+    d = len(spec.parameters)
+    if spec.design == "grid":
+        return math.prod(len(v) if isinstance(v, list) else 1 for v in spec.parameters.values())
+    if spec.design == "scenarios":
+        return len(spec.scenarios or [])
+    extra = {"lhs": 0, "sobol": d + 2, "morris": d + 1}[spec.design]
+    return (spec.samples or 0) * max(extra, 1)
+
+
+def _size_problems(path: Path, spec: SweepFile, max_runs: int) -> Iterator[ConfigProblem]:
+    points = planned_points(spec)
+    runs = points * spec.replicates
+    if runs > max_runs:
+        key = "replicates" if points <= max_runs else {
+            "grid": "parameters", "scenarios": "scenarios"}.get(spec.design, "samples")
+        yield ConfigProblem(str(path), key, f"the sweep would make {runs:,} runs ({points:,} "
+                            f"design points × {spec.replicates:,} replicates); allowed: at "
+                            f"most {max_runs:,} (raise the limit with --max-runs if you mean "
+                            "it)")
+
+
+def _name_problems(path: Path, spec: SweepFile) -> Iterator[ConfigProblem]:
+    """The sweep file's own name stands in for a missing ``name``: it must suit a folder."""
+    if spec.name is None:
+        try:
+            check_name(path.stem)
+        except ValueError as exc:
+            yield ConfigProblem(str(path), "name", f"not given, and the file name {exc}; set "
+                                "name: to a folder name")
 
 
 def _raise_if(problems: Iterable[ConfigProblem]) -> None:
@@ -146,24 +218,11 @@ def _validated_spec(path: Path, data: dict) -> SweepFile:
 
 
 def _spec_problem(path: Path, err: Any) -> ConfigProblem:
-    loc = tuple(err["loc"])
-    key = ".".join(str(part) for part in loc)
-    kind, value = err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        allowed = list(SweepFile.model_fields)
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return ConfigProblem(str(path), key, f"unknown key{hint}  (allowed: {', '.join(allowed)})")
-    field = SweepFile.model_fields.get(str(loc[0]))
-    about = f" ({field.description})" if field is not None and field.description else ""
-    if kind == "missing":
-        return ConfigProblem(str(path), key, f"required key is missing{about}")
-    return ConfigProblem(str(path), key, f"{err['msg']}; got {_show(value)}{about}")
+    return ConfigProblem(str(path), format_key(tuple(err["loc"])), message(err, SweepFile))
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return show(value)
 
 
 def _design_problems(path: Path, spec: SweepFile) -> Iterator[ConfigProblem]:
@@ -211,7 +270,7 @@ def _shape_problems(file: str, design: str, key: str, value: Any) -> Iterator[Co
         if not isinstance(value, list) or not value:
             yield ConfigProblem(file, where, f"design grid needs a non-empty list of values, "
                                 f"e.g. [0.8, 0.9]; got {_show(value)}")
-        elif len({json.dumps(v, sort_keys=True) for v in value}) < len(value):
+        elif len({_fingerprint(v) for v in value}) < len(value):
             yield ConfigProblem(file, where, f"values repeat in {_show(value)}; allowed: "
                                 "distinct values")
         return
@@ -219,14 +278,24 @@ def _shape_problems(file: str, design: str, key: str, value: Any) -> Iterator[Co
         yield from _range_problems(file, design, where, value)
 
 
+def _fingerprint(value: Any) -> str:
+    """Text that is equal for equal grid values (mappings compared key by key)."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):  # keys of mixed types cannot be sorted
+        return repr(value)
+
+
 def _range_problems(file: str, design: str, where: str, value: Any) -> Iterator[ConfigProblem]:
     if not isinstance(value, dict) or set(value) != {"low", "high"}:
         yield ConfigProblem(file, where, f"design {design} needs a range {{low: …, high: …}} "
                             f"(sampled uniformly); got {_show(value)}")
         return
-    numbers = [isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()]
+    numbers = [isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+               for v in value.values()]
     if not all(numbers):
-        yield ConfigProblem(file, where, f"low and high must be numbers; got {_show(value)}")
+        yield ConfigProblem(file, where, f"low and high must be finite numbers; got "
+                            f"{_show(value)}")
     elif not value["low"] < value["high"]:
         yield ConfigProblem(file, where, f"low must be below high; got {_show(value)}")
 

@@ -95,7 +95,8 @@ def write_run_folder(task: RunTask, output: RunOutput, scenario_yaml: str) -> No
         output: Its results.
         scenario_yaml: Its resolved scenario as YAML (``tieredcare run`` accepts it).
     """
-    with staged_folder(Path(task.run_dir)) as tmp:
+    # Everything under a sweep's runs/ belongs to the sweep: a failed attempt is replaced.
+    with staged_folder(Path(task.run_dir), replace=lambda _: True) as tmp:
         atomic_write_text(tmp / RUN_SCENARIO, scenario_yaml)
         for table in task.outputs:
             write_parquet(tmp / f"{table}.parquet", getattr(output, table))

@@ -6,24 +6,31 @@ large; the caller saves or embeds each and lets it go); :func:`plot_results` sav
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from tieredcare.atomic import write_json
 from tieredcare.viz import charts
 from tieredcare.viz.canvas import DEFAULT_DPI, save_figure
 from tieredcare.viz.labels import check_lang, indicator_label, parameter_label
 from tieredcare.viz.loaders import (
     CompareResults,
     Results,
+    ResultsError,
     RunResults,
     SweepResults,
     load_results,
 )
 
 FIGURES = "figures"
+FIGURES_KIND = "figures"
+"""The ``kind`` in the ``manifest.json`` of a folder of charts."""
 SENSITIVITY_INDICATORS = ("county_retention", "inpatient_county_retention", "primary_share")
 MAX_LEVER_CHARTS = 4
 """Lever-response charts drawn for a sweep (the most influential levers first)."""
@@ -179,8 +186,35 @@ def plot_results(path: str | Path, *, lang: str = "en", formats: tuple[str, ...]
     """
     results = load_results(path)
     target = Path(out_dir) if out_dir is not None else results.path / FIGURES
+    if out_dir is not None:  # the default lies inside the results folder, which is ours
+        _check_figures_folder(target)
     suffix = "" if lang == "en" else f"_{lang}"
     written: list[Path] = []
     for chart, figure in draw_pack(results, lang):
         written += save_figure(figure, target / f"{chart.name}{suffix}", formats, dpi)
+    _record_figures(target, results.path, lang, written)
     return written
+
+
+def _check_figures_folder(target: Path) -> None:
+    """Refuse an ``--out`` folder that holds anything but charts this command drew."""
+    from tieredcare.config import ConfigError
+    from tieredcare.outputs import OutputTarget, check_output
+
+    try:
+        check_output(OutputTarget(target, "--out"), FIGURES_KIND, overwrite=True)
+    except ConfigError as exc:
+        raise ResultsError(str(exc)) from None
+
+
+def _record_figures(target: Path, source: Path, lang: str, files: list[Path]) -> None:
+    """A manifest beside the charts: what they were drawn from, so the folder is known."""
+    manifest = target / "manifest.json"
+    old = {}
+    if manifest.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+    names = sorted({*old.get("files", []), *(f.name for f in files)})
+    write_json(manifest, {"kind": FIGURES_KIND, "source": str(source), "lang": lang,
+                          "files": names, "created": datetime.now(UTC).isoformat(
+                              timespec="seconds")})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import os
 from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from tieredcare.viz.labels import (
 from tieredcare.viz.loaders import (
     CompareResults,
     Results,
+    ResultsError,
     RunResults,
     SweepResults,
     load_results,
@@ -427,11 +429,26 @@ def build_report(results: Results, lang: str = "en") -> str:
                      for key, head, content in sections)
     return (f'<!doctype html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>'
             f'<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+            f'{GENERATOR}'
             f"<title>{_esc(title)}</title><style>{CSS}</style></head>\n<body>\n"
             f"<header><h1>{_esc(title)}</h1>"
             f'<p class="meta">{_esc(results.source_line(lang))}</p></header>\n{body}\n'
             f"<footer><p>{_esc(word('footer', lang, version=version, folder=results.path))}"
             "</p></footer>\n</body>\n</html>\n")
+
+
+GENERATOR = '<meta name="generator" content="tieredcare">'
+"""Marks a briefing written by tieredcare, so ``--out`` replaces only such a file."""
+
+
+def is_briefing(path: Path) -> bool:
+    """Whether ``path`` is an HTML briefing written by tieredcare (its head says so)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return GENERATOR in head
 
 
 def default_report_path(folder: Path, lang: str) -> Path:
@@ -449,8 +466,15 @@ def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None =
 
     Returns:
         The file written.
+
+    Raises:
+        ResultsError: If ``path`` is not a results folder, or ``out`` exists and is not a
+            briefing written by tieredcare.
     """
     results = load_results(path)
     target = Path(out) if out is not None else default_report_path(results.path, lang)
+    if os.path.lexists(target) and (target.is_symlink() or not is_briefing(target)):
+        raise ResultsError(f"--out {target}: exists and is not a briefing written by "
+                           "tieredcare; it is never replaced (choose another --out)")
     atomic_write_text(target, build_report(results, lang))
     return target

@@ -1,29 +1,29 @@
 """The county network: facilities as nodes, roads as edges weighted by travel minutes.
 
 A county comes either from :func:`build_synthetic` (a seeded, parametric rural county) or
-from a GraphML file (:func:`load_graphml`). Either way every node is a facility: village
-nodes are village clinics (村卫生室) and also where residents live; township nodes are
-township health centres (乡镇卫生院); county, city and province nodes are hospitals.
-:class:`CountyMap` turns the graph into the numpy arrays the simulation indexes.
+from a GraphML file (:func:`load_graphml`, in :mod:`tieredcare.world.graphml`, with the
+checks every map must pass in :mod:`tieredcare.world.checks`). Either way every node is a
+facility: village nodes are village clinics (村卫生室) and also where residents live;
+township nodes are township health centres (乡镇卫生院); county, city and province nodes are
+hospitals. :class:`~tieredcare.world.county.CountyMap` turns the graph into the numpy
+arrays the simulation indexes, and :func:`county_map` builds the one of a scenario.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
-from xml.etree.ElementTree import ParseError
+from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from tieredcare.atomic import atomic_write_bytes
+from tieredcare.config import printable
 from tieredcare.config.schema import MinutesRange, TierFacilities, World
-from tieredcare.tiers import CITY, COUNTY, PROVINCE, SERVICE_LINES, TIERS, TOWNSHIP, VILLAGE
+from tieredcare.world.checks import GraphError
+from tieredcare.world.county import CountyMap
+from tieredcare.world.graphml import load_graphml, save_graphml
 
 __all__ = [
     "CountyMap",
@@ -44,10 +44,6 @@ COUNTY_TCM_MINUTES = 5.0
 """Travel minutes between the two county hospitals at the county seat."""
 
 _KM_PER_MINUTE = ROAD_KMH / 60.0
-
-
-class GraphError(ValueError):
-    """A county graph (usually a GraphML file) has a missing or invalid attribute."""
 
 
 # ----------------------------------------------------------------------------- synthetic
@@ -216,429 +212,6 @@ def _split_integer(total: int, weights: np.ndarray) -> np.ndarray:
     return counts + 1
 
 
-# ----------------------------------------------------------------------------- GraphML
-
-
-def load_graphml(path: str | os.PathLike[str]) -> nx.Graph:
-    """Read a county from GraphML, validating and coercing every attribute.
-
-    Directed graphs and parallel edges are folded into one undirected edge with the
-    shortest ``minutes``: roads are taken to be two-way.
-
-    Args:
-        path: GraphML file.
-
-    Returns:
-        An undirected graph with string node ids and typed attributes (see module docs).
-
-    Raises:
-        GraphError: If the file cannot be parsed or an attribute is missing or invalid;
-            the message names the file, the node or edge, the attribute and what is allowed.
-    """
-    try:
-        raw = nx.read_graphml(path)
-    except FileNotFoundError as err:
-        raise GraphError(f"{path}: GraphML file not found") from err
-    except (ParseError, nx.NetworkXError, OSError) as err:
-        raise GraphError(f"{path}: not a readable GraphML file: {err}") from err
-    return _validated(raw, str(path))
-
-
-def save_graphml(graph: nx.Graph, path: str | os.PathLike[str]) -> None:
-    """Write a county graph to GraphML atomically.
-
-    The file is written to a temporary file in the same directory and then moved over
-    ``path``, so readers never see a half-written file.
-
-    Args:
-        graph: County graph, e.g. from :func:`build_synthetic`.
-        path: Destination file.
-    """
-    buffer = io.BytesIO()
-    nx.write_graphml(_plain_copy(graph), buffer)
-    atomic_write_bytes(Path(path), buffer.getvalue())
-
-
-def _plain_copy(graph: nx.Graph) -> nx.Graph:
-    """Copy ``graph`` with numpy scalars turned into Python ones, which GraphML can type."""
-    def plain(data: dict[str, Any]) -> dict[str, Any]:
-        return {k: v.item() if isinstance(v, np.generic) else v for k, v in data.items()}
-
-    copy = graph.__class__()
-    copy.graph.update(plain(graph.graph))
-    copy.add_nodes_from((n, plain(d)) for n, d in graph.nodes(data=True))
-    copy.add_edges_from((u, v, plain(d)) for u, v, d in graph.edges(data=True))
-    return copy
-
-
-# ----------------------------------------------------------------------------- validation
-
-
-_REQUIRED = object()
-
-
-class _Attr(NamedTuple):
-    """How one attribute is checked: ``coerce`` returns the clean value or None if invalid."""
-
-    name: str
-    default: Any
-    coerce: Callable[[Any], Any]
-    allowed: str
-
-
-def _number(value: Any) -> float | None:
-    """A finite float from a number or numeric text, else None (booleans are not numbers)."""
-    if isinstance(value, bool | np.bool_):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _non_negative(value: Any) -> float | None:
-    number = _number(value)
-    return number if number is not None and number >= 0.0 else None
-
-
-def _share(value: Any) -> float | None:
-    number = _number(value)
-    return number if number is not None and 0.0 <= number <= 1.0 else None
-
-
-def _whole(low: int, high: float) -> Callable[[Any], int | None]:
-    def coerce(value: Any) -> int | None:
-        number = _number(value)
-        if number is None or not number.is_integer() or not low <= number <= high:
-            return None
-        return int(number)
-    return coerce
-
-
-_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-
-
-def _flag(value: Any) -> bool | None:
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if _number(value) in (0.0, 1.0):
-        return _number(value) == 1.0
-    text = str(value).strip().lower()
-    return True if text in _TRUE else False if text in _FALSE else None
-
-
-def _tier(value: Any) -> str | None:
-    text = str(value).strip().lower()
-    return text if text in TIERS else None
-
-
-def _services(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    lines = [s.strip() for s in value.split(",") if s.strip()]
-    if not lines or any(s not in SERVICE_LINES for s in lines):
-        return None
-    return ",".join(lines)
-
-
-def _text(value: Any) -> str:
-    return str(value)
-
-
-_NODE_ATTRS = (
-    _Attr("tier", _REQUIRED, _tier, ", ".join(TIERS)),
-    _Attr("in_county", _REQUIRED, _flag, "true/false or 1/0"),
-    _Attr("outpatient_slots", _REQUIRED, _non_negative, "a number >= 0"),
-    _Attr("beds", _REQUIRED, _non_negative, "a number >= 0"),
-    _Attr("quality", _REQUIRED, _share, "a number in [0, 1]"),
-    _Attr("capability", _REQUIRED, _whole(0, 4), "an integer 0-4"),
-    _Attr("services", _REQUIRED, _services,
-          "comma-separated service lines from: " + ", ".join(SERVICE_LINES)),
-    _Attr("population", 0, _whole(0, math.inf), "an integer >= 0"),
-    _Attr("township", "", _text, "text"),
-    _Attr("x", 0.0, _number, "a finite number"),
-    _Attr("y", 0.0, _number, "a finite number"),
-    _Attr("name", "", _text, "text"),
-)
-_EDGE_ATTRS = (_Attr("minutes", _REQUIRED, _non_negative, "a number >= 0"),)
-
-
-def _coerced(data: dict[str, Any], attrs: tuple[_Attr, ...], source: str,
-             where: str) -> dict[str, Any]:
-    """``data`` with each attribute in ``attrs`` checked, defaulted and coerced."""
-    clean = dict(data)
-    for attr in attrs:
-        if attr.name not in data:
-            if attr.default is _REQUIRED:
-                raise GraphError(f"{source}: {where} attribute {attr.name!r} is missing; "
-                                 f"allowed: {attr.allowed}")
-            clean[attr.name] = attr.default
-            continue
-        value = attr.coerce(data[attr.name])
-        if value is None:
-            raise GraphError(f"{source}: {where} attribute {attr.name!r} is "
-                             f"{data[attr.name]!r}; allowed: {attr.allowed}")
-        clean[attr.name] = value
-    return clean
-
-
-def _validated(raw: nx.Graph, source: str) -> nx.Graph:
-    """A clean undirected copy of ``raw`` with string ids and checked attributes.
-
-    Raises:
-        GraphError: On any missing or invalid attribute, or an unusable graph.
-    """
-    graph = nx.Graph()
-    graph.graph.update(raw.graph)
-    for node, data in raw.nodes(data=True):
-        nid = str(node)
-        where = f"node {nid!r}"
-        if nid in graph:
-            raise GraphError(f"{source}: {where} appears twice; allowed: unique node ids")
-        clean = _coerced(data, _NODE_ATTRS, source, where)
-        clean["name"] = clean["name"] or nid
-        if clean["tier"] != "village" and clean["population"] > 0:
-            raise GraphError(f"{source}: {where} attribute 'population' is "
-                             f"{clean['population']}; allowed: 0 unless 'tier' is village")
-        graph.add_node(nid, **clean)
-    for u, v, data in raw.edges(data=True):
-        a, b = str(u), str(v)
-        clean = _coerced(data, _EDGE_ATTRS, source, f"edge ({a!r}, {b!r})")
-        # Parallel or two one-way edges become one road with the quicker time.
-        if graph.has_edge(a, b):
-            clean["minutes"] = min(clean["minutes"], graph.edges[a, b]["minutes"])
-        graph.add_edge(a, b, **clean)
-    _check_whole(graph, source)
-    return graph
-
-
-def _check_whole(graph: nx.Graph, source: str) -> None:
-    """Check what the simulation needs of the graph as a whole."""
-    tiers = nx.get_node_attributes(graph, "tier")
-    if not any(t == "village" and graph.nodes[n]["population"] > 0 for n, t in tiers.items()):
-        raise GraphError(f"{source}: no node has 'population' > 0 with 'tier' village; "
-                         "allowed: at least one village where residents live")
-    if "township" not in tiers.values():
-        raise GraphError(f"{source}: no node has 'tier' township; allowed: at least one "
-                         "township centre")
-    components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
-    if len(components) > 1:
-        stray = sorted(set().union(*components[1:]))
-        raise GraphError(f"{source}: graph is not connected: node {stray[0]!r} (and "
-                         f"{len(stray) - 1} other(s)) cannot be reached from node "
-                         f"{min(components[0])!r} along edges with 'minutes'; "
-                         "allowed: one connected graph")
-
-
-# ----------------------------------------------------------------------------- arrays
-
-
-@dataclass(frozen=True, eq=False)
-class CountyMap:
-    """Array view of a county graph, indexed by facility (all nodes) and by village.
-
-    Facilities are ordered by tier, then node id. Arrays are read-only because one map
-    is shared by every replicate of a run; copy before changing one.
-
-    Attributes:
-        graph: The validated county graph.
-        ids: Node id of each facility.
-        names: Human label of each facility.
-        tier: Tier index (see ``tiers.TIERS``) of each facility, int8[F].
-        in_county: Whether each facility lies inside the county, bool[F].
-        outpatient_slots: Outpatient slots per day, float64[F].
-        beds: Inpatient beds, float64[F].
-        quality: Perceived quality 0-1, float64[F].
-        capability: Highest severity treated 0-4, int8[F].
-        services: Service lines offered, bool[F, len(SERVICE_LINES)].
-        x: Map position east [km], float64[F].
-        y: Map position north [km], float64[F].
-        township_ids: Township area ids, sorted.
-        facility_township: Township area index of each facility (-1 for hospitals), int16[F].
-        villages: Facility index of each populated village, int32[V].
-        village_population: Residents of each village, int64[V].
-        village_township: Township area index of each village, int16[V].
-        facility_minutes: Shortest travel minutes between facilities, float32[F, F].
-        village_minutes: Rows of ``facility_minutes`` for the villages, float32[V, F].
-        home_township_centre: Facility index of each village's own township centre,
-            int32[V].
-    """
-
-    graph: nx.Graph
-    ids: list[str]
-    names: list[str]
-    tier: np.ndarray
-    in_county: np.ndarray
-    outpatient_slots: np.ndarray
-    beds: np.ndarray
-    quality: np.ndarray
-    capability: np.ndarray
-    services: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    township_ids: list[str]
-    facility_township: np.ndarray
-    villages: np.ndarray
-    village_population: np.ndarray
-    village_township: np.ndarray
-    facility_minutes: np.ndarray
-    village_minutes: np.ndarray
-    home_township_centre: np.ndarray
-
-    @classmethod
-    def from_graph(cls, graph: nx.Graph) -> CountyMap:
-        """Build the array view of a county graph.
-
-        The graph is validated first (as :func:`load_graphml` does). A township centre
-        without a ``township`` label heads an area named after its own id; a village
-        without one joins the area of its nearest township centre.
-
-        Args:
-            graph: County graph from :func:`build_synthetic` or :func:`load_graphml`.
-
-        Returns:
-            The county map.
-
-        Raises:
-            GraphError: If the graph has a missing or invalid attribute.
-        """
-        graph = _validated(graph, "graph")
-        ids = sorted(graph.nodes, key=lambda n: (TIERS.index(graph.nodes[n]["tier"]), n))
-        nodes = [graph.nodes[n] for n in ids]
-        tier = np.array([TIERS.index(d["tier"]) for d in nodes], dtype=np.int8)
-        minutes = _travel_minutes(graph, ids)
-        area = _township_areas(ids, nodes, tier, minutes)
-        township_ids = sorted({a for a in area if a})
-        area_index = {a: i for i, a in enumerate(township_ids)}
-        facility_township = np.array([area_index.get(a, -1) for a in area], dtype=np.int16)
-        population = np.array([d["population"] for d in nodes], dtype=np.int64)
-        villages = np.flatnonzero((tier == VILLAGE) & (population > 0)).astype(np.int32)
-        centre = _area_centres(ids, tier, area)
-        home = [centre.get(area[v], _nearest_centre(v, tier, minutes)) for v in villages]
-        return cls(
-            graph=graph,
-            ids=ids,
-            names=[d["name"] for d in nodes],
-            tier=_frozen(tier),
-            in_county=_frozen(np.array([d["in_county"] for d in nodes], dtype=bool)),
-            outpatient_slots=_column(nodes, "outpatient_slots", np.float64),
-            beds=_column(nodes, "beds", np.float64),
-            quality=_column(nodes, "quality", np.float64),
-            capability=_column(nodes, "capability", np.int8),
-            services=_frozen(_service_matrix(nodes)),
-            x=_column(nodes, "x", np.float64),
-            y=_column(nodes, "y", np.float64),
-            township_ids=township_ids,
-            facility_township=_frozen(facility_township),
-            villages=_frozen(villages),
-            village_population=_frozen(population[villages]),
-            village_township=_frozen(facility_township[villages]),
-            facility_minutes=_frozen(minutes),
-            village_minutes=_frozen(minutes[villages]),
-            home_township_centre=_frozen(np.array(home, dtype=np.int32)),
-        )
-
-    @property
-    def n_facilities(self) -> int:
-        """Number of facilities F (every node, village clinics included)."""
-        return len(self.ids)
-
-    @property
-    def n_villages(self) -> int:
-        """Number of populated villages V."""
-        return len(self.villages)
-
-    def candidates(self, n_townships: int) -> tuple[np.ndarray, np.ndarray]:
-        """Facilities each village's residents consider, with their travel minutes.
-
-        Columns are: the village's own clinic; the ``min(n_townships, number of township
-        centres)`` nearest township centres by minutes, the village's own centre always
-        among them (it replaces the farthest if it is not one of the nearest); then every
-        county-, city- and province-tier facility in facility order. Every village gets
-        the same number of columns.
-
-        Args:
-            n_townships: Township centres to consider, at least 1.
-
-        Returns:
-            Facility indices, int32[V, C], and travel minutes, float32[V, C].
-
-        Raises:
-            ValueError: If ``n_townships`` is below 1.
-        """
-        if n_townships < 1:
-            raise ValueError(f"n_townships must be >= 1, got {n_townships}")
-        centres = np.flatnonzero(self.tier == TOWNSHIP)
-        k = min(n_townships, len(centres))
-        # Stable sort breaks ties by facility index, so the choice set is deterministic.
-        order = np.argsort(self.village_minutes[:, centres], axis=1, kind="stable")[:, :k]
-        nearest = centres[order]
-        away = ~(nearest == self.home_township_centre[:, None]).any(axis=1)
-        nearest[away, -1] = self.home_township_centre[away]
-        hospitals = np.flatnonzero(np.isin(self.tier, (COUNTY, CITY, PROVINCE)))
-        index = np.column_stack([
-            self.villages, nearest, np.broadcast_to(hospitals, (self.n_villages, len(hospitals))),
-        ]).astype(np.int32)
-        return index, np.take_along_axis(self.village_minutes, index, axis=1)
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array
-
-
-def _column(nodes: list[dict[str, Any]], name: str, dtype: type) -> np.ndarray:
-    return _frozen(np.array([d[name] for d in nodes], dtype=dtype))
-
-
-def _service_matrix(nodes: list[dict[str, Any]]) -> np.ndarray:
-    matrix = np.zeros((len(nodes), len(SERVICE_LINES)), dtype=bool)
-    line = {name: i for i, name in enumerate(SERVICE_LINES)}
-    for f, data in enumerate(nodes):
-        matrix[f, [line[s] for s in data["services"].split(",")]] = True
-    return matrix
-
-
-def _travel_minutes(graph: nx.Graph, ids: list[str]) -> np.ndarray:
-    """All-pairs shortest travel minutes in facility order, float32[F, F]."""
-    index = {n: i for i, n in enumerate(ids)}
-    minutes = np.full((len(ids), len(ids)), np.inf)
-    for source, lengths in nx.all_pairs_dijkstra_path_length(graph, weight="minutes"):
-        minutes[index[source], [index[t] for t in lengths]] = list(lengths.values())
-    # Paths summed in different orders can differ in the last bit; keep the matrix symmetric.
-    return np.minimum(minutes, minutes.T).astype(np.float32)
-
-
-def _nearest_centre(f: int, tier: np.ndarray, minutes: np.ndarray) -> int:
-    centres = np.flatnonzero(tier == TOWNSHIP)
-    return int(centres[np.argmin(minutes[f, centres])])
-
-
-def _township_areas(ids: list[str], nodes: list[dict[str, Any]], tier: np.ndarray,
-                    minutes: np.ndarray) -> list[str]:
-    """Township area of each facility ("" for hospitals), filling in missing labels."""
-    area = [d["township"] if t <= TOWNSHIP else "" for d, t in zip(nodes, tier, strict=True)]
-    for f in np.flatnonzero(tier == TOWNSHIP):
-        area[f] = area[f] or ids[f]
-    for f in np.flatnonzero(tier == VILLAGE):
-        area[f] = area[f] or area[_nearest_centre(f, tier, minutes)]
-    return area
-
-
-def _area_centres(ids: list[str], tier: np.ndarray, area: list[str]) -> dict[str, int]:
-    """Township area → facility index of its centre.
-
-    The centre is the township node whose id is the area id, else the first township node
-    labelled with that area.
-    """
-    centres = np.flatnonzero(tier == TOWNSHIP)
-    found = {ids[f]: int(f) for f in centres}
-    for f in centres:
-        found.setdefault(area[f], int(f))
-    return found
-
-
 # ----------------------------------------------------------------------------- entry point
 
 
@@ -659,17 +232,22 @@ def county_map(world: World, residents: int, base_dir: Path | None = None) -> Co
         The county map.
 
     Raises:
-        GraphError: If the GraphML file is invalid.
-        ValueError: If there are fewer residents than populated villages.
+        GraphError: If the GraphML file is invalid, the map is too large, or there are
+            fewer residents than populated villages.
     """
-    if world.graphml is None:
-        return CountyMap.from_graph(build_synthetic(world, residents))
+    if world.graphml is None:  # its size is checked by the schema
+        return CountyMap.from_graph(build_synthetic(world, residents), "synthetic map")
     path = Path(world.graphml)
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
     graph = load_graphml(path)
+    villages = sum(1 for _, p in graph.nodes(data="population") if p > 0)
+    if residents < villages:
+        raise GraphError(f"{printable(str(path), 400)}: {villages:,} villages have "
+                         f"'population' > 0 but population.residents is {residents:,}; "
+                         "allowed: at least one resident per populated village")
     _rescale_population(graph, residents)
-    return CountyMap.from_graph(graph)
+    return CountyMap._of_valid(graph)
 
 
 def _rescale_population(graph: nx.Graph, residents: int) -> None:

@@ -1,7 +1,9 @@
 """The ``tieredcare sweep``, ``analyze`` and ``reproduce`` commands.
 
 :func:`register` adds them to the ``tieredcare`` Typer app. ``python -m
-tieredcare.experiments`` offers the same commands on their own.
+tieredcare.experiments`` offers the same commands on their own. The experiments package
+(SALib, scipy, Dask) is imported only when a command runs, so ``tieredcare --help`` and
+``tieredcare validate`` start quickly.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -27,11 +28,14 @@ from rich.progress import (
 from rich.table import Table
 
 from tieredcare.config import ConfigError
-from tieredcare.experiments.executors import Executor, make_executor
-from tieredcare.experiments.plan import RunPlan
-from tieredcare.experiments.store import AGGREGATE, SENSITIVITY, SweepStore
-from tieredcare.experiments.sweep import SessionReport, default_folder, prepare, run_sweep
-from tieredcare.experiments.worker import FAILED, RunRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tieredcare.experiments.executors import Executor
+    from tieredcare.experiments.plan import RunPlan
+    from tieredcare.experiments.sweep import SessionReport
+    from tieredcare.experiments.worker import RunRecord
 
 HEADLINE = ("county_retention", "inpatient_county_retention", "primary_share")
 """Indicators ``analyze`` prints unless told others."""
@@ -80,25 +84,38 @@ def sweep_command(
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the sweep in the folder: redo failed and missing runs "
         "only.")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Start the sweep in the folder again, replacing its runs (only a "
+        "sweep folder is ever replaced).")] = False,
+    max_runs: Annotated[int | None, typer.Option(
+        min=1, help="Most runs (points × replicates) the sweep may plan (default 100,000; "
+        "see README).")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Sweep folder (default: results/sweeps/<name>).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run a sweep: every design point × replicate seed; resumable after a crash."""
+    from tieredcare.experiments.store import SweepStore
+    from tieredcare.experiments.sweep import default_folder, prepare, run_sweep
+    from tieredcare.outputs import output_target
+
     main = _main()
     with main.rejected_input():
         kind = _executor_kind(executor, scheduler)
-        plan = prepare(sweep_file)
-        target = out_dir or default_folder(plan)
-        SweepStore(target).check_target(plan, resume=resume)  # before starting workers
+        plan = prepare(sweep_file, **({} if max_runs is None else {"max_runs": max_runs}))
+        target = output_target(out_dir, default_folder(plan), source=sweep_file)
+        # Before any worker starts.
+        SweepStore(target.path).check_target(plan, resume=resume, overwrite=overwrite,
+                                             target=target)
         with _executor(kind, workers, scheduler) as pool:
             try:
                 with _ProgressBar(main.err, plan.sweep.name, quiet) as bar:
-                    report = run_sweep(plan, pool, target, resume=resume, progress=bar,
-                                       command=sys.argv)
+                    report = run_sweep(plan, pool, target.path, resume=resume,
+                                       overwrite=overwrite, progress=bar, command=sys.argv,
+                                       target=target)
             except KeyboardInterrupt:
                 main.err.print(f"Interrupted. Finished runs are kept; continue with: "
-                               f"tieredcare sweep {sweep_file} --resume --out {target}")
+                               f"tieredcare sweep {sweep_file} --resume --out {target.path}")
                 raise typer.Exit(INTERRUPTED) from None
             described = pool.describe()
     _print_report(main.out, plan, report, described, sweep_file)
@@ -116,6 +133,8 @@ def _executor_kind(executor: ExecutorKind | None, scheduler: str | None) -> str:
 
 
 def _executor(kind: str, workers: int | None, scheduler: str | None) -> Executor:
+    from tieredcare.experiments.executors import make_executor
+
     try:
         return make_executor(kind, workers, scheduler)
     except (OSError, TimeoutError) as exc:
@@ -147,6 +166,8 @@ class _ProgressBar:
             self._task = self._bar.add_task(self._label, total=total, completed=done, failed=0)
 
     def advance(self, record: RunRecord) -> None:
+        from tieredcare.experiments.worker import FAILED
+
         self._failed += record.status == FAILED
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=1, failed=self._failed)
@@ -183,6 +204,7 @@ def analyze_command(
 ) -> None:
     """Summarise a sweep: per-point means with CIs (and Sobol/Morris indices); write tables."""
     from tieredcare.experiments.analysis import analyze_sweep
+    from tieredcare.experiments.store import AGGREGATE, SENSITIVITY
 
     main = _main()
     with main.rejected_input():
@@ -231,6 +253,8 @@ def _aggregate_table(table: pd.DataFrame, names: list[str], level: float, rows: 
 
 
 def _sensitivity_table(table: pd.DataFrame, names: list[str]) -> Table:
+    import pandas as pd
+
     measures = list(dict.fromkeys(table["measure"]))
     out = Table(title="Sensitivity (± half-width of the bootstrap CI)")
     out.add_column("indicator")
@@ -253,6 +277,8 @@ def _short(key: str) -> str:
 
 
 def _value(value: Any, indicator: str | None = None) -> str:
+    import pandas as pd
+
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):
@@ -282,6 +308,7 @@ def reproduce_command(
         help="Seed of the random choice of runs (default: a fresh choice).")] = None,
 ) -> None:
     """Run stored runs again from their resolved scenario and seed; compare summaries."""
+    from tieredcare.experiments.executors import make_executor
     from tieredcare.experiments.reproduce import reproduce
 
     main = _main()

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tieredcare.config import Scenario, load_scenario
+from tieredcare.day import seeking
 from tieredcare.episodes import CLOSED, IN_BED
 from tieredcare.facilities import DoctorTeam, Facility
 from tieredcare.metrics import INDICATORS
@@ -288,7 +289,7 @@ def test_choice_set_lists_each_facility_once(small_scenario: ScenarioFactory) ->
     ep["referral_target"][rows] = [considered[-1], outside, -1, -1]
     ep["referred"][rows] = [True, True, False, False]
     ep["home"][rows] = home[0]
-    cand = model._choosers(rows).candidates
+    cand = seeking.choosers(model, rows).candidates
     assert cand.shape[1] == model.candidates.shape[1] + 1
     np.testing.assert_array_equal(cand[:, :-1], np.tile(considered, (4, 1)))
     np.testing.assert_array_equal(cand[:, -1], [-1, outside, -1, -1])
@@ -296,7 +297,7 @@ def test_choice_set_lists_each_facility_once(small_scenario: ScenarioFactory) ->
         listed = row[row >= 0]
         assert listed.size == np.unique(listed).size
     ep["referral_target"][rows] = -1
-    assert model._choosers(rows).candidates.shape[1] == model.candidates.shape[1]
+    assert seeking.choosers(model, rows).candidates.shape[1] == model.candidates.shape[1]
 
 
 def test_patient_view(small_model: TieredCareModel) -> None:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SCRIPT = Path(sys.executable).parent / "tieredcare"
 FILES = {"manifest.json", "scenario.yaml", "timeseries.parquet", "facilities.parquet",
-         "flows.parquet", "summary.json"}
+         "flows.parquet", "groups.parquet", "summary.json"}
 RECOVERY = "policy.referral.recovery_stay_days"
 
 SMALL_YAML = f"""\

@@ -90,7 +90,8 @@ def test_sweep_folder_layout(grid_sweep: tuple[Path, Path]) -> None:
     assert list(design.columns) == ["run_id", "point", "replicate", "seed", COST]
     for run_id in design["run_id"]:
         files = {p.name for p in (out / "runs" / run_id).iterdir()}
-        assert files == {"scenario.yaml", "summary.json", "timeseries.parquet"}
+        assert files == {"scenario.yaml", "summary.json", "timeseries.parquet",
+                         "groups.parquet"}
     summary = sorted_summary(out)
     assert list(summary.columns)[:6] == ["run_id", "point", "replicate", "seed", "indicator",
                                          "value"]

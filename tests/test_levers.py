@@ -56,12 +56,12 @@ def test_higher_primary_outpatient_ratio_raises_primary_share():
     assert d > 0, f"primary_share changed by {d:+.4f}"
 
 
-def test_non_referral_penalty_lowers_bypass_rate():
+def test_non_referral_penalty_lowers_unreferred_hospital_use():
     full = {"county": 1.0, "city": 1.0, "province": 1.0}
-    d = effect("bypass_rate", {
+    d = effect("unreferred_hospital_share", {
         "policy.referral_incentives.non_referral_penalty_inpatient": full,
         "policy.referral_incentives.non_referral_penalty_outpatient": full})
-    assert d < 0, f"bypass_rate changed by {d:+.4f}"
+    assert d < 0, f"unreferred_hospital_share changed by {d:+.4f}"
 
 
 def test_referral_deductible_rules_lower_out_of_pocket():
@@ -112,16 +112,16 @@ def test_gatekeeping_raises_primary_share_and_lowers_bypass():
     lever = {"policy.family_doctor.gatekeeping.adherence": 1.0,
              "policy.family_doctor.gatekeeping.compulsory_for_reimbursement": True}
     d_primary = effect("primary_share", lever)
-    d_bypass = effect("bypass_rate", lever)
+    d_bypass = effect("unreferred_hospital_share", lever)
     assert d_primary > 0, f"primary_share changed by {d_primary:+.4f}"
-    assert d_bypass < 0, f"bypass_rate changed by {d_bypass:+.4f}"
+    assert d_bypass < 0, f"unreferred_hospital_share changed by {d_bypass:+.4f}"
 
 
 def test_reserved_slots_lower_bypass_where_capacity_binds():
     tight = {"world.facilities.county.outpatient_slots_per_1000": 3.0}
     lever = {"policy.reserved_slots.county": 0.5}
-    d = effect("bypass_rate", lever, tight)
-    assert d < 0, f"bypass_rate changed by {d:+.4f}"
+    d = effect("unreferred_hospital_share", lever, tight)
+    assert d < 0, f"unreferred_hospital_share changed by {d:+.4f}"
 
 
 def test_doctors_sent_down_raise_township_use():

@@ -31,7 +31,8 @@ POPULATION_ARRAYS = (*STATIC_POPULATION, "team", "contacts_good", "contacts_bad"
 
 
 def accounted(acc: dict[str, int]) -> int:
-    return acc["treated"] + acc["unmet"] + acc["waiting"] + acc["referred"] + acc["choosing"]
+    return (acc["self_treated"] + acc["no_care"] + acc["treated"] + acc["unmet"]
+            + acc["waiting"] + acc["referred"] + acc["choosing"])
 
 
 # ----------------------------------------------------------------------------- accounting

@@ -16,6 +16,7 @@ from tieredcare.viz.cli import register
 from tieredcare.viz.report import format_difference, format_value
 
 IMG = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+CAPTION = re.compile(r'<figure id="([a-z_]+)">.*?<figcaption>([^<]*)</figcaption>', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_compare_report_has_every_chart_key_numbers_and_provenance(made, tmp_pat
     text = target.read_text(encoding="utf-8")
     results = load_results(made.compare)
     images = IMG.findall(text)
-    assert len(images) == text.count("<img") == len(chart_pack(results)) == 4
+    assert len(images) == text.count("<img") == len(chart_pack(results)) == 6
     for data in images:
         assert base64.b64decode(data)[:8] == PNG_SIGNATURE
     manifest = results.manifest
@@ -67,8 +68,13 @@ def test_compare_report_has_every_chart_key_numbers_and_provenance(made, tmp_pat
     assert format_difference("county_retention", row["difference"], row["ci_low"],
                              row["ci_high"], "en") in text
     for expected in ("Key numbers", "Charts", "Scenarios", "Provenance", "County retention",
-                     "Figure 4.", "common random numbers", "a.yaml", "not recorded"):
+                     "Figure 6.", "common random numbers", "a.yaml", "not recorded",
+                     "Care forgone", "Concentration index of primary-care use"):
         assert expected in text, expected
+    captions = dict(CAPTION.findall(text))
+    assert captions["severity"].startswith("Figure 4. Where each severity (1–4) is treated")
+    assert captions["equity"].startswith("Figure 6. Equity by income group, baseline vs each "
+                                         "scenario, with the 95 % interval")
     assert well_formed(text)
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -82,15 +88,23 @@ def test_default_report_name_and_chinese_report(made, tmp_path):
     assert (english.name, chinese.name) == ("report.html", "report_zh.html")
     text = chinese.read_text(encoding="utf-8")
     for expected in ('lang="zh-CN"', "主要指标", "县域内就诊率", "基层就诊率", "家庭医生签约率",
-                     "基线", "个百分点", "数据来源与可重复性", "图4"):
+                     "基线", "个百分点", "数据来源与可重复性", "图6", "未就医比例",
+                     "45岁及以上越级就诊比例"):
         assert expected in text, expected
-    assert text.count("<img") == 4
+    assert text.count("<img") == 6
+    captions = dict(CAPTION.findall(text))
+    assert captions["severity"] == "图4. 各严重程度（1–4）病例在哪一级机构诊治"
+    assert captions["equity"].startswith("图6. 不同收入组的公平性")
 
 
 def test_run_report_names_seed_and_config_hash(made):
     results = load_results(made.run)
     text = build_report(results)
-    assert text.count("<img") == len(chart_pack(results)) == 4
+    assert text.count("<img") == len(chart_pack(results)) == 6
+    captions = dict(CAPTION.findall(text))
+    assert captions["severity"] == "Figure 3. Where each severity (1–4) is treated: shares " \
+        "of treated episodes by tier"
+    assert captions["equity"].startswith("Figure 5. Equity by income group: care forgone")
     assert results.manifest["config_hash"] in text
     assert str(results.manifest["seed"]) in text
     assert format_value("county_retention", results.indicators["county_retention"], "en") \
@@ -129,6 +143,10 @@ def test_number_formats():
     assert format_value("oop_per_episode", 170.4, "en") == "170"
     assert format_value("visits_per_capita", 5.904, "en") == "5.90"
     assert format_value("unmet_need", float("nan"), "en") == "–"
+    assert format_value("concentration_hospital_use", -0.0476, "en") == "−0.048"
+    assert format_value("bypass_45_plus", 0.4365, "zh") == "43.6%"
+    assert format_difference("concentration_primary_use", 0.0021, -0.0004, 0.0046, "en") == \
+        "+0.002 [−0.000, +0.005]"
     assert format_difference("primary_share", 0.034, 0.031, 0.037, "en") == \
         "+3.4 pp [+3.1, +3.7]"
     assert format_difference("oop_per_episode", -16.9, -17.9, -15.9, "en") == \

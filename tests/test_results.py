@@ -16,7 +16,7 @@ from tieredcare.config import scenario_hash
 from tieredcare.run import RunOutput
 
 FILES = {"manifest.json", "scenario.yaml", "timeseries.parquet", "facilities.parquet",
-         "flows.parquet", "summary.json"}
+         "flows.parquet", "groups.parquet", "summary.json"}
 
 
 def strict_json(path: Path) -> object:

@@ -449,10 +449,11 @@ def test_plot_results_draws_the_pack_of_each_kind(made, tmp_path):
     names = {kind: sorted(p.name for p in plot_results(getattr(made, kind), out_dir=tmp_path
                                                        / kind, dpi=200))
              for kind in ("run", "compare", "grid", "sobol")}
-    assert names["run"] == ["contract_coverage.png", "county_map.png",
-                            "retention_over_time.png", "tier_shares.png"]
-    assert names["compare"] == ["contract_coverage.png", "paired_differences.png",
-                                "retention_over_time.png", "tier_shares.png"]
+    assert names["run"] == ["contract_coverage.png", "county_map.png", "equity.png",
+                            "retention_over_time.png", "severity.png", "tier_shares.png"]
+    assert names["compare"] == ["contract_coverage.png", "equity.png",
+                                "paired_differences.png", "retention_over_time.png",
+                                "severity.png", "tier_shares.png"]
     assert names["grid"] == ["lever_reimbursement_inpatient_city_ratio.png",
                              "lever_reimbursement_inpatient_township_ratio.png"]
     assert "sensitivity_county_retention.png" in names["sobol"]
@@ -473,7 +474,8 @@ def test_plot_command_writes_figures_folder(made, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "paired_differences_zh.png").is_file()
     assert (out / "paired_differences_zh.pdf").is_file()
-    assert "paired_differences_zh.png" in result.output and "8 files written" in result.output
+    assert (out / "equity_zh.png").is_file() and (out / "severity_zh.pdf").is_file()
+    assert "paired_differences_zh.png" in result.output and "12 files written" in result.output
     bad = runner.invoke(app, ["plot", str(tmp_path)])
     assert bad.exit_code == 2 and "not a results folder" in bad.output
     assert runner.invoke(app, ["plot", str(made.run), "--dpi", "72"]).exit_code == 2
@@ -485,7 +487,7 @@ def test_plot_default_folder_is_inside_results(made, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(made.run, copy)
     files = plot_results(copy, dpi=200)
-    assert all(f.parent == copy / "figures" for f in files) and len(files) == 4
+    assert all(f.parent == copy / "figures" for f in files) and len(files) == 6
 
 
 def test_series_bands_of_a_single_run_has_no_band(run):

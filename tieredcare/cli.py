@@ -44,10 +44,12 @@ HEADLINE = (
     ("contract_coverage", "Family-doctor coverage 签约率", "{:.1%}"),
     ("contract_coverage_elderly", "  … residents 65+", "{:.1%}"),
     ("contract_coverage_chronic", "  … chronic patients", "{:.1%}"),
-    ("bypass_rate", "Hospital use without referral", "{:.1%}"),
+    ("unreferred_hospital_share", "Hospital use without referral", "{:.1%}"),
     ("referrals_up", "Upward referrals per 1,000/yr", "{:.0f}"),
     ("oop_per_episode", "Out-of-pocket per episode (CNY)", "{:.0f}"),
     ("unmet_need", "Unmet need", "{:.2%}"),
+    ("forgone_care", "Care forgone 未就医", "{:.1%}"),
+    ("self_treatment", "Self-treatment 自我医疗", "{:.1%}"),
 )
 
 

@@ -49,19 +49,20 @@ def jobs(loaded: list[LoadedScenario], seeds: list[int]) -> list[Job]:
             for item in loaded for r, seed in enumerate(seeds)]
 
 
-def run_job(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one job; return its summary row and its daily time series, labelled."""
+def run_job(job: Job) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run one job; return its summary row, daily time series and group table, labelled."""
     output = simulate(job.scenario, base_dir=job.base_dir)
     label = {"scenario": job.scenario.name, "replicate": job.replicate,
              "seed": job.scenario.seed}
     summary = pd.DataFrame([{**label, **output.summary}])
     series = output.timeseries.assign(**label)
-    return summary, series
+    groups = output.groups.drop(columns=["numerator", "denominator"]).assign(**label)
+    return summary, series, groups
 
 
 def run_jobs(items: list[Job], executor: Executor,
              progress: Callable[[], None] | None = None
-             ) -> Iterator[tuple[Job, tuple[pd.DataFrame, pd.DataFrame]]]:
+             ) -> Iterator[tuple[Job, tuple[pd.DataFrame, ...]]]:
     """Run jobs on an executor, yielding each job with its result as it finishes.
 
     Raises:
@@ -97,6 +98,44 @@ def paired_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
             rows.append({"scenario": name, "indicator": ind,
                          **_paired(b, s), **_unpaired(b, s)})
     return pd.DataFrame(rows)
+
+
+GROUP_KEY = ["indicator", "dimension", "group"]
+
+
+def paired_group_differences(groups: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Per scenario, indicator and group: means and the paired difference from baseline.
+
+    Args:
+        groups: Group tables of every run (``scenario``, ``replicate`` and the columns of
+            :meth:`tieredcare.groups.GroupCounters.table`).
+        baseline: Name of the baseline scenario.
+
+    Returns:
+        Columns scenario, indicator, dimension, group, replicates, baseline_mean,
+        scenario_mean, difference, ci_low, ci_high (a t-interval over replicates).
+    """
+    index = [*GROUP_KEY, "replicate"]
+    base = groups[groups["scenario"] == baseline].set_index(index)["value"]
+    parts = []
+    for name, other in groups[groups["scenario"] != baseline].groupby("scenario", sort=False):
+        pair = pd.DataFrame({"b": base, "s": other.set_index(index)["value"]}).dropna()
+        pair["d"] = pair["s"] - pair["b"]
+        agg = pair.groupby(level=GROUP_KEY, sort=False).agg(
+            replicates=("d", "size"), baseline_mean=("b", "mean"), scenario_mean=("s", "mean"),
+            difference=("d", "mean"), sd=("d", "std"))
+        n = agg["replicates"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1))
+            half = np.where(n > 1, t * agg["sd"].fillna(0.0).to_numpy() / np.sqrt(n), np.nan)
+        agg["ci_low"], agg["ci_high"] = agg["difference"] - half, agg["difference"] + half
+        parts.append(agg.drop(columns="sd").reset_index().assign(scenario=name))
+    if not parts:
+        return pd.DataFrame(columns=["scenario", *GROUP_KEY, "replicates", "baseline_mean",
+                                     "scenario_mean", "difference", "ci_low", "ci_high"])
+    table = pd.concat(parts, ignore_index=True)
+    return table[["scenario", *GROUP_KEY, *(c for c in table.columns
+                                           if c not in ("scenario", *GROUP_KEY))]]
 
 
 def _paired(b: np.ndarray, s: np.ndarray) -> dict[str, float]:
@@ -199,21 +238,26 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
     root = loaded[0].scenario.seed if root_seed is None else root_seed
     seeds = replicate_seeds(root, replicates)
     workers = workers or os.cpu_count() or 1
-    summaries, series = [], []
+    summaries, series, groups = [], [], []
     kind = executor or ("processes" if workers > 1 else "serial")
     with make_executor(kind, workers, scheduler) as pool:
-        for _, (summary, daily) in run_jobs(jobs(loaded, seeds), pool, progress):
+        for _, (summary, daily, by_group) in run_jobs(jobs(loaded, seeds), pool, progress):
             summaries.append(summary)
             series.append(daily)
+            groups.append(by_group)
     # Runs finish in any order; store them in scenario, then replicate order.
     order = {name: k for k, name in enumerate(names)}
     runs = _sorted(pd.concat(summaries, ignore_index=True), order)
     daily_all = _sorted(pd.concat(series, ignore_index=True), order, "day")
+    groups_all = _sorted(pd.concat(groups, ignore_index=True), order)
     table = paired_differences(runs, names[0])
     with staged_folder(Path(out_dir), replace=may_replace("compare")) as tmp:
         write_parquet(tmp / "runs.parquet", runs)
         write_parquet(tmp / "timeseries.parquet", daily_all)
         write_parquet(tmp / "compare.parquet", table)
+        write_parquet(tmp / "groups.parquet", groups_all)
+        write_parquet(tmp / "compare_groups.parquet",
+                      paired_group_differences(groups_all, names[0]))
         atomic_write_text(tmp / "compare.md", markdown_table(table))
         write_json(tmp / "manifest.json", {
             "kind": "compare", "baseline": names[0], "scenarios": names[1:],

@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from tieredcare.config.introspect import Bounds, item_bounds, numeric_leaves
 from tieredcare.config.schema import LineMix, Scenario
+from tieredcare.groups import EXTRA_INDICATORS, GROUP_INDICATORS
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
 
@@ -98,10 +99,23 @@ def indicators_markdown() -> str:
     tiers = "/".join(TIERS)
     lines.append(f"| `p90_wait_<tier>` ({tiers}) | days | 90th percentile of days from joining "
                  "the queue to being seen or admitted, over contacts at the tier. |")
+    for name, (unit, definition) in EXTRA_INDICATORS.items():
+        lines.append(f"| `{name}` | {unit} | {definition} |")
     return "\n".join(lines)
 
 
-SECTIONS = {"parameters": parameters_markdown, "indicators": indicators_markdown}
+def groups_markdown() -> str:
+    """Every indicator reported by group, as numerator and denominator slots."""
+    lines = ["| indicator | numerator | denominator | by severity |", "|---|---|---|---|"]
+    for ind in GROUP_INDICATORS:
+        scale = f" × {ind.scale:,.0f}" if ind.scale != 1.0 else ""
+        lines.append(f"| `{ind.name}` | {' + '.join(ind.numerator)}{scale} | "
+                     f"{' + '.join(ind.denominator)} | {'yes' if ind.by_severity else 'no'} |")
+    return "\n".join(lines)
+
+
+SECTIONS = {"parameters": parameters_markdown, "indicators": indicators_markdown,
+            "groups": groups_markdown}
 
 
 def update(text: str) -> str:

@@ -30,7 +30,8 @@ class FacilityState:
     Attributes:
         outpatient_slots: Outpatient visits the facility can give per day.
         beds: Inpatient beds.
-        quality: Perceived quality [index 0–1].
+        quality: Quality of care under the policy in force (patients perceive it through
+            :class:`~tieredcare.behaviour.trust.Perception`) [index 0–1].
         capability: Highest severity it treats.
         services: Service lines offered [F, L].
         stay_days: Mean length of stay by severity 0–4 [F, 5] [days].

@@ -140,6 +140,7 @@ class FamilyDoctors:
 
     def _count(self, residents: np.ndarray, sign: int) -> None:
         pop = self.model.population
+        self.model.groups.sign(residents, pop.home[residents], sign)
         self.contracted += sign * np.array([
             residents.size, np.count_nonzero(pop.age_group[residents] == ELDERLY),
             np.count_nonzero(pop.is_chronic(residents))])

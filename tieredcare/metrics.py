@@ -14,7 +14,16 @@ from typing import Protocol
 
 import numpy as np
 
-from tieredcare.tiers import HOSPITAL_TIERS, PRIMARY_TIERS, TIERS
+from tieredcare.tiers import (
+    EPISODE_TYPES,
+    HOSPITAL_TIERS,
+    INPATIENT,
+    MINOR_ACUTE,
+    MODERATE,
+    OUTPATIENT,
+    PRIMARY_TIERS,
+    TIERS,
+)
 
 MAX_WAIT_BIN = 30
 """Waits of this many days or more share the last histogram bin."""
@@ -56,6 +65,12 @@ class Counters:
         contracted: Residents under contract at the end of the day: all, 65+, chronic.
         group_size: Residents in each of those groups.
         flows: Treated episodes by home township (rows) and facility, reporting period only.
+        perceived: Perceived quality of each facility, summed over the villages considering
+            it, weighted by their residents (end of day).
+        perception_weight: Those weights summed (residents of the villages considering it).
+        seeking: New illness episodes by type, care needed and what the patient did at
+            onset: sought a facility, self-treated, or went without care
+            [day, type, care, outcome].
     """
 
     days: int
@@ -83,18 +98,21 @@ class Counters:
     catastrophic: np.ndarray = field(init=False)
     contracted: np.ndarray = field(init=False)
     flows: np.ndarray = field(init=False)
+    perceived: np.ndarray = field(init=False)
+    perception_weight: np.ndarray = field(init=False)
+    seeking: np.ndarray = field(init=False)
 
     PER_FACILITY = ("visits", "admissions", "recovery_admissions", "treated", "unreferred",
                     "referrals_up", "referrals_down", "outpatient_queue", "admission_queue",
                     "occupied_beds", "outpatient_slots", "beds")
-    PER_FACILITY_MONEY = ("oop", "fund")
+    PER_FACILITY_FLOAT = ("oop", "fund", "perceived", "perception_weight")
     PER_DAY = ("onsets", "unmet", "catastrophic")
 
     def __post_init__(self) -> None:
         shape = (self.days, self.n_facilities)
         for name in self.PER_FACILITY:
             setattr(self, name, np.zeros(shape, dtype=np.int32))
-        for name in self.PER_FACILITY_MONEY:
+        for name in self.PER_FACILITY_FLOAT:
             setattr(self, name, np.zeros(shape, dtype=np.float64))
         for name in self.PER_DAY:
             setattr(self, name, np.zeros(self.days, dtype=np.int64))
@@ -102,6 +120,7 @@ class Counters:
         self.wait_hist = np.zeros((self.days, len(TIERS), MAX_WAIT_BIN + 1), dtype=np.int32)
         self.contracted = np.zeros((self.days, 3), dtype=np.int64)
         self.flows = np.zeros((self.n_townships, self.n_facilities), dtype=np.int64)
+        self.seeking = np.zeros((self.days, len(EPISODE_TYPES), 2, 3), dtype=np.int32)
 
     def add(self, name: str, row: int, facility: np.ndarray, weights: np.ndarray | None = None
             ) -> None:
@@ -208,6 +227,23 @@ def _wait_count(tier: int):
     return lambda c, t: c.wait_hist[:, tier, :].sum(axis=1)
 
 
+SOUGHT, SELF_TREATED, NO_CARE = range(3)
+"""What a patient did at onset (the last axis of ``Counters.seeking``)."""
+ACUTE = (MINOR_ACUTE, MODERATE)
+
+
+def _seeking(outcomes: tuple[int, ...] = (SOUGHT, SELF_TREATED, NO_CARE),
+             kinds: tuple[int, ...] | None = None, care: int | None = None):
+    """Daily new episodes (of some types and care needed) with some outcomes at onset."""
+
+    def pick(c: Counters, county: FacilityInfo) -> np.ndarray:
+        table = c.seeking if kinds is None else c.seeking[:, list(kinds)]
+        table = table if care is None else table[:, :, [care]]
+        return table[..., list(outcomes)].sum(axis=(1, 2, 3))
+
+    return pick
+
+
 def _build() -> dict[str, Indicator]:
     ind = [
         Indicator("county_retention", "County retention", "share",
@@ -254,7 +290,7 @@ def _build() -> dict[str, Indicator]:
                   "Patients referred down (recovery stays after discharge; chronic follow-up "
                   "under capitation) × 365,000 / (residents × days).",
                   _sum_over("referrals_down"), _residents, 365_000.0),
-        Indicator("bypass_rate", "Bypass rate", "share",
+        Indicator("unreferred_hospital_share", "Hospital use without referral", "share",
                   "Visits and admissions at county, city and provincial hospitals without a "
                   "referral / all visits and admissions there.",
                   _sum_over("unreferred", HOSPITAL_TIERS), _contacts(HOSPITAL_TIERS)),
@@ -265,8 +301,27 @@ def _build() -> dict[str, Indicator]:
                   "Treated episodes costing the patient ≥ catastrophic_threshold × annual "
                   "income / treated episodes.", _per_day("catastrophic"), _sum_over("treated")),
         Indicator("unmet_need", "Unmet need", "share",
-                  "Episodes ended without treatment / episodes ended (treated or unmet).",
+                  "Episodes that sought care and ended without treatment / episodes that "
+                  "sought care and ended (treated or unmet).",
                   _per_day("unmet"), _closed),
+        Indicator("forgone_care", "Forgone care", "share",
+                  "New illness episodes whose patient sought no care at all (no facility, no "
+                  "self-treatment) / new illness episodes.",
+                  _seeking((NO_CARE,)), _seeking()),
+        Indicator("self_treatment", "Self-treatment", "share",
+                  "New illness episodes treated by the patient (pharmacy, home remedies) "
+                  "instead of at a facility / new illness episodes.",
+                  _seeking((SELF_TREATED,)), _seeking()),
+        Indicator("illness_not_seen", "Illness not seen by a doctor", "share",
+                  "Minor acute and moderate episodes needing outpatient care that were "
+                  "self-treated or not treated / such episodes (comparable with the NHSS "
+                  "two-week illness not seen, 两周患病未就诊).",
+                  _seeking((SELF_TREATED, NO_CARE), ACUTE, OUTPATIENT),
+                  _seeking(kinds=ACUTE, care=OUTPATIENT)),
+        Indicator("admission_not_taken", "Admission needed, not taken", "share",
+                  "Episodes needing admission whose patient sought no facility / episodes "
+                  "needing admission (comparable with the NHSS 应住院未住院).",
+                  _seeking((SELF_TREATED, NO_CARE), care=INPATIENT), _seeking(care=INPATIENT)),
     ]
     for t, tier in enumerate(TIERS):
         ind.append(Indicator(f"fund_spend_{tier}", f"Insurance fund spend, {tier}",
@@ -277,6 +332,11 @@ def _build() -> dict[str, Indicator]:
         ind.append(Indicator(f"mean_wait_{tier}", f"Mean wait, {tier}", "days",
                              f"Days from joining the queue to being seen or admitted, mean over "
                              f"contacts at {tier}-tier facilities.", _wait_sum(t), _wait_count(t)))
+    for t, tier in enumerate(TIERS):
+        ind.append(Indicator(f"perceived_quality_{tier}", f"Perceived quality, {tier}",
+                             "index 0–1", f"Perceived quality of {tier}-tier facilities in the "
+                             "villages that consider them, weighted by their residents.",
+                             _sum_over("perceived", (t,)), _sum_over("perception_weight", (t,))))
     for t, tier in enumerate(TIERS):
         ind.append(Indicator(f"outpatient_utilisation_{tier}", f"Outpatient utilisation, {tier}",
                              "share", f"Visits / outpatient slots at {tier}-tier facilities.",

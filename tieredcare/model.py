@@ -32,6 +32,7 @@ import numpy as np
 
 from tieredcare.behaviour.costs import CostRules
 from tieredcare.behaviour.referral import referral_targets, treats
+from tieredcare.behaviour.trust import Perception
 from tieredcare.config.policy import in_force, levers
 from tieredcare.config.schema import Scenario
 from tieredcare.day import records, seeking, service
@@ -39,6 +40,7 @@ from tieredcare.day.onsets import Onsets
 from tieredcare.episodes import CHOOSING, CLOSED, IN_BED, QUEUED, EpisodeTable
 from tieredcare.facilities import Facility, FacilityState, capacity_in_force
 from tieredcare.family_doctors import FamilyDoctors
+from tieredcare.groups import GroupCounters, person_cell
 from tieredcare.metrics import Counters
 from tieredcare.streams import RandomStreams
 from tieredcare.tiers import COUNTY, ELDERLY, EMERGENCY_LINES, SERVICE_LINES
@@ -85,6 +87,7 @@ class TieredCareModel(mesa.Model):
         self._setup_choice_sets()
         self.family_doctors = FamilyDoctors(self)
         self.emergency_line = np.isin(np.arange(len(SERVICE_LINES)), EMERGENCY_LINES)
+        self.groups = self._group_counters()
         self.episodes = EpisodeTable()
         self.day = -scenario.simulation.warmup_days
         self.onsets = Onsets(self)
@@ -100,6 +103,13 @@ class TieredCareModel(mesa.Model):
                              for day in (lever.start_day, lever.end_day) if day is not None}
         self._switches: tuple[bool, ...] | None = None
         self._update_policy()
+        # What patients believe of each facility: learnt by village, or the truth at once.
+        self.perception = Perception(scenario.trust, self.state.quality,
+                                     self.county.village_population) \
+            if scenario.trust.enabled else None
+        self.perception_weight = (self.county.village_population[:, None]
+                                  * self.considered).astype(np.float64)
+        self.perception_weight_total = self.perception_weight.sum(axis=0)
         self.family_doctors.sign_at_start()
 
     # ------------------------------------------------------------------ set-up
@@ -112,6 +122,14 @@ class TieredCareModel(mesa.Model):
         villages = np.arange(cand.shape[0])
         self.considered = np.zeros((villages.size, county.n_facilities), dtype=bool)
         self.considered[villages[:, None], cand] = True
+
+    def _group_counters(self) -> GroupCounters:
+        pop, county = self.population, self.county
+        villages = np.arange(county.n_villages)
+        return GroupCounters(
+            person_cell(pop.income_group, pop.age_band, pop.scheme, pop.chronic), pop.home,
+            county.village_township.astype(np.int64),
+            county.village_minutes[villages, county.home_township_centre])
 
     def _group_sizes(self) -> np.ndarray:
         pop = self.population
@@ -175,7 +193,7 @@ class TieredCareModel(mesa.Model):
         self._update_policy()
         self.family_doctors.campaign_day(self.day)
         service.discharge(self)
-        seeking.first_contacts(self, self.onsets.open_today())
+        seeking.seek_care(self, self.onsets.open_today())
         seeking.choose_facilities(self)
         service.serve(self)
         service.leave_queues(self)
@@ -210,6 +228,26 @@ class TieredCareModel(mesa.Model):
     def draw(self, process: str, rows: np.ndarray, salt: np.ndarray | int = 0) -> np.ndarray:
         """Uniform draws of a process keyed by episode id (common across scenarios)."""
         return self.streams.uniform(process, self.episodes["id"][rows], salt)
+
+    def perceived_quality(self, home: np.ndarray, facility: np.ndarray) -> np.ndarray:
+        """Quality of facilities as the patients of ``home`` villages perceive it.
+
+        Args:
+            home: Home village of each patient ([n] or [n, 1]).
+            facility: Facility index, broadcast against ``home`` (indices >= 0).
+        """
+        if self.perception is None:
+            return self.state.quality.take(facility)
+        return self.perception.of(home, facility)
+
+    def perceived_by_facility(self) -> np.ndarray:
+        """Each facility's perceived quality today [F].
+
+        Averaged over the villages that consider the facility, weighted by residents.
+        """
+        if self.perception is None:
+            return self.state.quality.astype(np.float64)
+        return self.perception.facility_means(self.perception_weight)
 
     def home_centre(self, rows: np.ndarray) -> np.ndarray:
         """Township centre of each episode's home village."""

@@ -65,7 +65,7 @@ def run_manifest(output: RunOutput, *, source: str | None, overrides: list[str],
         "versions": package_versions(),
         "git_commit": git_commit(),
         "files": ["scenario.yaml", "timeseries.parquet", "facilities.parquet", "flows.parquet",
-                  "summary.json"],
+                  "groups.parquet", "summary.json"],
         "levers": switch_days(scenario.policy),
         "resolved_config": resolved_dict(scenario),
     }
@@ -92,6 +92,7 @@ def write_run(output: RunOutput, out_dir: Path, *, source: str | None = None,
         write_parquet(tmp / "timeseries.parquet", output.timeseries)
         write_parquet(tmp / "facilities.parquet", output.facilities)
         write_parquet(tmp / "flows.parquet", output.flows)
+        write_parquet(tmp / "groups.parquet", output.groups)
         write_json(tmp / "summary.json", {
             "scenario": output.scenario.name, "seed": output.scenario.seed,
             "config_hash": scenario_hash(output.scenario), "indicators": output.summary,

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from tieredcare.config.schema import Scenario
-from tieredcare.metrics import daily_table, summary
+from tieredcare.groups import extra_summary
+from tieredcare.metrics import NO_CARE, SELF_TREATED, daily_table, summary
 from tieredcare.model import TieredCareModel
 from tieredcare.tiers import TIERS
 from tieredcare.world.network import CountyMap
@@ -26,6 +27,8 @@ class RunOutput:
         timeseries: One row per reported day, one column per indicator.
         facilities: One row per facility: volumes, utilisation and waits over the horizon.
         flows: Treated episodes by home township and facility over the horizon.
+        groups: Indicators by group over the horizon (long format, see
+            :mod:`tieredcare.groups`).
         summary: Every indicator over the horizon.
         episodes: Episode accounting over the whole run (warm-up included).
         timeline: Lever switches during the run (``day``, ``lever``, ``switch``).
@@ -36,6 +39,7 @@ class RunOutput:
     timeseries: pd.DataFrame
     facilities: pd.DataFrame
     flows: pd.DataFrame
+    groups: pd.DataFrame
     summary: dict[str, float]
     episodes: dict[str, int]
     wall_seconds: float
@@ -70,12 +74,15 @@ def simulate(
 def collect(model: TieredCareModel, wall_seconds: float = float("nan")) -> RunOutput:
     """Result tables of a model that has run."""
     rows = slice(model.scenario.simulation.warmup_days, model.row)
+    model.groups.finish()
+    groups = model.groups.table(model.county.township_ids)
     return RunOutput(
         scenario=model.scenario,
         timeseries=timeseries_frame(model, rows),
         facilities=facilities_frame(model, rows),
         flows=flows_frame(model),
-        summary=summary(model.counters, model.county, rows),
+        groups=groups,
+        summary=summary(model.counters, model.county, rows) | extra_summary(groups),
         episodes=episode_accounting(model),
         wall_seconds=wall_seconds,
         timeline=list(model.timeline),
@@ -109,6 +116,8 @@ def facilities_frame(model: TieredCareModel, rows: slice) -> pd.DataFrame:
             "y": county.y,
             "outpatient_slots": model.state.outpatient_slots,
             "beds": model.state.beds,
+            "quality": model.state.quality,
+            "perceived_quality": model.perceived_by_facility(),
             "visits": total("visits"),
             "admissions": total("admissions"),
             "treated": total("treated"),
@@ -141,13 +150,17 @@ def flows_frame(model: TieredCareModel) -> pd.DataFrame:
 def episode_accounting(model: TieredCareModel) -> dict[str, int]:
     """Where every episode since the start of the run stands.
 
-    ``onsets == treated + unmet + waiting + referred + choosing``: an admitted episode
-    counts as treated from admission on; recovery stays are not episodes.
+    ``onsets == self_treated + no_care + treated + unmet + waiting + referred +
+    choosing``: an admitted episode counts as treated from admission on; recovery stays
+    are not episodes.
     """
     c = model.counters
     open_now = model.open_episode_counts()
+    outcome = c.seeking.sum(axis=(0, 1, 2))
     return {
         "onsets": int(c.onsets.sum()),
+        "self_treated": int(outcome[SELF_TREATED]),
+        "no_care": int(outcome[NO_CARE]),
         "treated": int(c.treated.sum()),
         "unmet": int(c.unmet.sum()),
         "waiting": open_now["waiting"],

@@ -45,6 +45,12 @@ AGE_GROUPS: tuple[str, ...] = ("child", "adult", "elderly")
 """Age groups 0–14, 15–64 and 65+."""
 CHILD, ADULT, ELDERLY = range(len(AGE_GROUPS))
 
+AGE_BANDS: tuple[str, ...] = ("0-14", "15-44", "45-64", "65+")
+"""Age bands of the group outputs: the age groups with adults split at 45, so indicators
+can be reported for residents 45+ as in CHARLS (the China Health and Retirement
+Longitudinal Study of adults aged 45 and over)."""
+BAND_45_64 = 2
+
 SCHEMES: tuple[str, ...] = ("resident", "employee")
 """Urban-rural resident insurance (城乡居民医保) and urban employee insurance (职工医保)."""
 

@@ -6,7 +6,9 @@ U = − β_cost·f(OOP/daily income) − β_travel·hours − β_wait·expected 
 
 where f is ln(1 + x) (default) or x. Each patient draws a candidate from the logit
 probabilities (the same as taking the highest utility after Gumbel noise). Candidates
-closed to the patient get −∞.
+closed to the patient get −∞. At onset the choice set also holds the outside options,
+self-treatment and no care, with utilities of their own (see
+:class:`~tieredcare.config.schema.CareSeeking`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tieredcare.config.schema import Choice
+from tieredcare.config.schema import CareSeeking, Choice
 from tieredcare.tiers import DAYS_PER_YEAR
+
+SELF_TREATMENT = -2
+"""Choice code of self-treatment (an outside option)."""
+NO_CARE = -3
+"""Choice code of going without care (an outside option)."""
+OUTSIDE_OPTIONS = (SELF_TREATMENT, NO_CARE)
+"""Codes of the outside options, in the order of their utility columns."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class Choosers:
         referral_target: Facility the patient holds a referral to, -1 if none [n].
         avoid: Facility the patient just left after a long wait, -1 if none [n].
         referred: Whether the patient was referred on (then only capable candidates) [n].
+        outside: Utility of each outside option [n, len(OUTSIDE_OPTIONS)], or None when the
+            patient has already chosen to seek care.
     """
 
     candidates: np.ndarray
@@ -50,6 +61,7 @@ class Choosers:
     referral_target: np.ndarray
     avoid: np.ndarray
     referred: np.ndarray
+    outside: np.ndarray | None = None
 
 
 def cost_term(weights: Choice, oop: np.ndarray, income: np.ndarray) -> np.ndarray:
@@ -114,11 +126,40 @@ def choose(weights: Choice, c: Choosers, uniform: np.ndarray) -> np.ndarray:
         uniform: One uniform draw in [0, 1) per patient.
 
     Returns:
-        Chosen facility index of each patient, or -1 where every candidate is closed.
+        Chosen facility index of each patient, :data:`SELF_TREATMENT` or :data:`NO_CARE`
+        for an outside option, or -1 where every option is closed.
     """
-    cumulative = np.cumsum(_weights(utility(weights, c)), axis=0)
+    u = utility(weights, c)
+    if c.outside is not None:  # outside options last: facility draws stay as they were
+        u = np.concatenate([u, c.outside], axis=1)
+    cumulative = np.cumsum(_weights(u), axis=0)
     total = cumulative[-1]
     draw = uniform * total
     pick = np.minimum((cumulative <= draw).sum(axis=0), cumulative.shape[0] - 1)
-    chosen = c.candidates[np.arange(pick.size), pick]
+    n_fac = c.candidates.shape[1]
+    chosen = c.candidates[np.arange(pick.size), np.minimum(pick, n_fac - 1)]
+    if c.outside is not None:
+        codes = np.asarray(OUTSIDE_OPTIONS)
+        chosen = np.where(pick >= n_fac, codes.take(np.maximum(pick - n_fac, 0)), chosen)
     return np.where(total > 0, chosen, -1)
+
+
+def outside_utility(weights: Choice, care_seeking: CareSeeking, severity: np.ndarray,
+                    income: np.ndarray) -> np.ndarray:
+    """Utility of self-treatment and of no care for each patient [n, 2].
+
+    Self-treatment pays its cost through the same cost term as a facility; going without
+    care costs nothing. Disabled care-seeking closes both (−∞).
+
+    Args:
+        weights: Logit weights of the facility choice.
+        care_seeking: Utilities of the outside options by severity, and their cost.
+        severity: Severity of each episode, 1–4 [n].
+        income: Annual income of each patient [CNY] [n].
+    """
+    if not care_seeking.enabled:
+        return np.full((severity.size, len(OUTSIDE_OPTIONS)), -np.inf)
+    cost = cost_term(weights, np.full(severity.size, care_seeking.self_treatment_cost), income)
+    own = np.asarray(care_seeking.self_treatment).take(severity - 1) - weights.cost * cost
+    none = np.asarray(care_seeking.no_care).take(severity - 1)
+    return np.column_stack([own, none])

@@ -193,6 +193,11 @@ class Population(Section):
         lambda: ShareByAge(child=0.02, adult=0.045, elderly=0.18), "share 0–1",
         "2006 national disability survey (6.34 %, over half aged 60+); split by age: "
         "assumption", "Share of each age group living with a disability.")
+    adults_45_64_share: float = param(
+        0.45, "share 0–1", "2020 census: 45–64 ≈ 42 % of ages 15–64 nationally; rural "
+        "counties are older: assumption",
+        "Share of adults (15–64) aged 45–64; used to report indicators for residents 45+.",
+        ge=0.0, le=1.0)
     employee_scheme_share: float = param(
         0.12, "share 0–1", ASSUMPTION,
         "Share insured by urban employee insurance; the rest by urban-rural resident insurance.",
@@ -249,8 +254,9 @@ class Episodes(Section):
     """Onset rates of illness episodes, by type, age group and chronic status."""
 
     minor_acute_rate: ByAge = param(
-        lambda: ByAge(child=4.6, adult=3.2, elderly=3.5), "episodes per person-year",
-        "calibrated to ~6 visits per capita (NHC bulletins)",
+        lambda: ByAge(child=7.8, adult=5.42, elderly=5.93), "episodes per person-year",
+        "calibrated to ~6 visits per capita (NHC bulletins), with care forgone "
+        "(scripts/calibrate_care_seeking.py)",
         "Onsets of minor acute illness (severity 1).")
     chronic_follow_up_rate: float = param(
         6.0, "visits per chronic patient-year", "assumption (bi-monthly refills and checks)",
@@ -260,8 +266,9 @@ class Episodes(Section):
         lambda: ByAge(child=0.45, adult=0.40, elderly=0.75), "episodes per person-year", ASSUMPTION,
         "Onsets of moderate illness (severity 2, outpatient or short admission).")
     serious_rate: ByAge = param(
-        lambda: ByAge(child=0.04, adult=0.06, elderly=0.17), "episodes per person-year",
-        "calibrated to ~18 admissions per 100 (NHC bulletins)",
+        lambda: ByAge(child=0.0603, adult=0.0904, elderly=0.256), "episodes per person-year",
+        "calibrated to ~18 admissions per 100 (NHC bulletins), with admissions not taken "
+        "(scripts/calibrate_care_seeking.py)",
         "Onsets of serious illness needing admission (severity 3).")
     complex_rate: ByAge = param(
         lambda: ByAge(child=0.004, adult=0.008, elderly=0.03), "episodes per person-year",
@@ -373,6 +380,67 @@ class Choice(Section):
                             ge=0.0, le=50.0)
 
 
+class CareSeeking(Section):
+    """Whether an episode is taken to a facility at all (the outside options of the choice).
+
+    At onset each episode chooses among its facilities, self-treatment (a pharmacy, home
+    remedies) and no care, by the same logit as the facilities. The outside options'
+    utilities are constants by severity (calibrated to the National Health Services
+    Survey, see README), self-treatment also paying its cost through the cost term; so
+    care is forgone more often when facilities are dear or far relative to income.
+    """
+
+    enabled: bool = param(True, "yes/no", "-",
+                          "Episodes may be self-treated or go without care; if no, every "
+                          "episode seeks a facility (the default onset rates count the "
+                          "episodes not taken to a doctor, so demand then rises by about "
+                          "40 %).")
+    self_treatment: list[Annotated[float, Field(ge=-50.0, le=50.0)]] = param(
+        lambda: [5.9, 4.9, 5.14, 3.14], "utility", "calibrated to CHARLS, NHSS 2018 and a rural "
+        "survey (scripts/calibrate_care_seeking.py; README)",
+        "Utility of self-treatment for severity 1, 2, 3 and 4, on the scale of the facility "
+        "utilities.", min_length=4, max_length=4)
+    no_care: list[Annotated[float, Field(ge=-50.0, le=50.0)]] = param(
+        lambda: [5.96, 4.96, 6.14, 4.14], "utility", "calibrated to CHARLS, NHSS 2018 and a "
+        "rural survey (scripts/calibrate_care_seeking.py; README)",
+        "Utility of going without any care for severity 1, 2, 3 and 4.",
+        min_length=4, max_length=4)
+    self_treatment_cost: float = param(
+        30.0, "CNY per episode", ASSUMPTION,
+        "What self-treatment costs the patient (medicines bought at a pharmacy).",
+        ge=0.0, le=MAX_CNY)
+
+
+class Trust(Section):
+    """How residents learn the quality of facilities from experience.
+
+    See :mod:`tieredcare.behaviour.trust`.
+    """
+
+    enabled: bool = param(True, "yes/no", "-",
+                          "Perceived quality is learnt by village from experience; if no, "
+                          "patients perceive each facility's quality as it is, at once.")
+    word_of_mouth_reach: float = param(
+        1.5, "residents per experience", "assumption: chosen so a village's view of its "
+        "township centre has a half-life of about 3 months (a 3–6 month convention; no "
+        "published updating rate was found, see README)",
+        "Residents whose view of a facility one patient's experience moves fully; a village "
+        "of N residents moves reach/N of the way towards each experience.", ge=0.0, le=1000.0)
+    referred_on_penalty: float = param(
+        0.2, "quality index points", ASSUMPTION,
+        "What a contact that could not treat and referred on takes off the experience.",
+        ge=0.0, le=1.0)
+    long_wait_penalty: float = param(
+        0.1, "quality index points", ASSUMPTION,
+        "What a wait longer than long_wait_days takes off the experience.", ge=0.0, le=1.0)
+    long_wait_days: int = param(1, "days", ASSUMPTION,
+                                "Waits longer than this count as long.", ge=0, le=365)
+    left_queue_penalty: float = param(
+        0.3, "quality index points", ASSUMPTION,
+        "What giving up in the queue takes off the experience of the facility.",
+        ge=0.0, le=1.0)
+
+
 class Service(Section):
     """Queues, balking and unmet need."""
 
@@ -440,6 +508,8 @@ class Scenario(Section):
     episodes: Episodes = Field(default_factory=Episodes)
     costs: Costs = Field(default_factory=Costs)
     choice: Choice = Field(default_factory=Choice)
+    care_seeking: CareSeeking = Field(default_factory=CareSeeking)
+    trust: Trust = Field(default_factory=Trust)
     service: Service = Field(default_factory=Service)
     policy: Policy = Field(default_factory=Policy)
 

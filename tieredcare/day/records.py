@@ -12,16 +12,42 @@ import numpy as np
 
 from tieredcare.day import pricing
 from tieredcare.episodes import QUEUED
-from tieredcare.metrics import MAX_WAIT_BIN
-from tieredcare.tiers import DAYS_PER_YEAR, INPATIENT, OUTPATIENT
+from tieredcare.metrics import MAX_WAIT_BIN, NO_CARE, SELF_TREATED
+from tieredcare.tiers import COUNTY, DAYS_PER_YEAR, INPATIENT, OUTPATIENT, TIERS
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
 
 
+def by_group(model: TieredCareModel, rows: np.ndarray,
+             counts: dict[str, np.ndarray | None] | None = None,
+             sums: dict[str, np.ndarray] | None = None) -> None:
+    """Count episodes in group slots (or add what they weigh), on reported days only.
+
+    Args:
+        model: The model.
+        rows: Episodes.
+        counts: Slot → which of the episodes it counts (a mask; None: all).
+        sums: Slot → what each episode adds to it.
+    """
+    if model.day >= 0 and rows.size:
+        ep = model.episodes
+        model.groups.add(ep["resident"][rows], ep["home"][rows], ep["severity"][rows],
+                         counts, sums)
+
+
 def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
-                    treated: np.ndarray) -> None:
-    """Count the served contacts and charge the patients."""
+                    treated: np.ndarray, sent_down: np.ndarray) -> None:
+    """Count the served contacts and charge the patients.
+
+    Args:
+        model: The model.
+        rows: Episodes served.
+        fac: Their facility.
+        treated: Whether the contact treated the episode.
+        sent_down: Whether a county hospital sent the chronic follow-up down to the
+            township centre instead (capitation): not a failure to treat.
+    """
     ep, pop, c, r = model.episodes, model.population, model.counters, model.row
     queue, resident = ep["queue"][rows], ep["resident"][rows]
     c.add_events(r, fac, visits=queue == OUTPATIENT, admissions=queue == INPATIENT,
@@ -39,10 +65,37 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
     ep["oop"][rows] += oop
     c.add("oop", r, fac, oop)
     c.add("fund", r, fac, fund)
+    if model.perception is not None:
+        long_wait = wait > model.scenario.trust.long_wait_days
+        model.perception.experience(ep["home"][rows], fac, model.state.quality.take(fac),
+                                    ~treated & ~sent_down, long_wait)
+    if model.day >= 0:
+        _contacts_by_group(model, rows, fac, wait)
     fd = model.family_doctors
     if fd.contract_covers is not fd.team_covers:  # "1+1+1": the team covers less
         own = fd.covers(fd.team_covers, rows, fac)
     fd.score_contacts(rows, fac, own, wait, treated)
+
+
+def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
+                       wait: np.ndarray) -> None:
+    """The served contacts of a reported day, by group; and who last visited where."""
+    ep, county = model.episodes, model.county
+    tier, outpatient = county.tier.take(fac), ep["queue"][rows] == OUTPATIENT
+    hospital = tier >= COUNTY
+    illness = (~outpatient) & ~ep["recovery"][rows]
+    n_fac = np.int64(county.n_facilities)
+    by_group(model, rows, counts={
+        "visits": outpatient, "visits_primary": outpatient & ~hospital,
+        "admissions": ~outpatient, "admission_episodes": illness,
+        "admission_episodes_in_county": illness & county.in_county.take(fac),
+        "hospital_contacts": hospital,
+        "unreferred_hospital_contacts": hospital & ~ep["referred"][rows], "contacts": None,
+    }, sums={
+        "travel_minutes": county.village_minutes.ravel().take(ep["home"][rows] * n_fac + fac),
+        "wait_days": wait.astype(np.float64),
+    })
+    model.groups.last_outpatient_tier[ep["resident"][rows[outpatient]]] = tier[outpatient]
 
 
 def count_treated(model: TieredCareModel, rows: np.ndarray) -> None:
@@ -53,12 +106,31 @@ def count_treated(model: TieredCareModel, rows: np.ndarray) -> None:
     oop = ep["oop"][rows]
     c.episode_oop[r] += float(oop.sum())
     income = model.income_of(resident)
-    c.catastrophic[r] += int(np.count_nonzero(
-        oop >= model.scenario.costs.catastrophic_threshold * income))
+    catastrophic = oop >= model.scenario.costs.catastrophic_threshold * income
+    c.catastrophic[r] += int(np.count_nonzero(catastrophic))
     if model.day >= 0:
+        tier = model.county.tier.take(fac)
+        by_group(model, rows, counts={
+            "treated": None, "treated_in_county": model.county.in_county.take(fac),
+            "catastrophic": catastrophic,
+            **{f"treated_{name}": tier == t for t, name in enumerate(TIERS)},
+        }, sums={"treated_oop": oop.astype(np.float64)})
         township = model.county.village_township[ep["home"][rows]].astype(np.int64)
         c.flows += np.bincount(township * c.n_facilities + fac, minlength=c.flows.size
                                ).reshape(c.flows.shape)
+
+
+def count_seeking(model: TieredCareModel, rows: np.ndarray, outcome: np.ndarray) -> None:
+    """Count new episodes by type, care needed and what the patient did.
+
+    ``outcome``: 0 sought a facility, 1 self-treated, 2 went without care.
+    """
+    ep, c = model.episodes, model.counters
+    cell = (ep["kind"][rows] * 2 + ep["care"][rows]) * 3 + outcome
+    c.seeking[model.row] += np.bincount(cell, minlength=c.seeking[0].size
+                                        ).reshape(c.seeking.shape[1:]).astype(np.int32)
+    by_group(model, rows, counts={"onsets": None, "self_treated": outcome == SELF_TREATED,
+                                  "no_care": outcome == NO_CARE})
 
 
 def end_of_day(model: TieredCareModel) -> None:
@@ -82,3 +154,9 @@ def end_of_day(model: TieredCareModel) -> None:
     if day_of_year == DAYS_PER_YEAR - 1:
         model.population.fund_paid[:] = 0.0  # caps are per calendar year
     c.contracted[r] = model.family_doctors.contracted
+    if model.day >= 0:
+        model.groups.end_of_day()
+    if model.perception is not None:
+        model.perception.update()
+    c.perception_weight[r] = model.perception_weight_total
+    c.perceived[r] = model.perceived_by_facility() * model.perception_weight_total

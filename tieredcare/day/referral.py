@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tieredcare.day import transitions
+from tieredcare.day import records, transitions
 from tieredcare.episodes import QUEUED
 from tieredcare.tiers import COUNTY, INPATIENT, REHABILITATION
 
@@ -54,6 +54,8 @@ def refer(model: TieredCareModel, rows: np.ndarray, down: bool) -> None:
     ep = model.episodes
     fac = ep["facility"][rows]
     model.counters.add("referrals_down" if down else "referrals_up", model.row, fac)
+    if not down:
+        records.by_group(model, rows, counts={"referrals_up": None})
     if down:
         target = model.home_centre(rows)
     else:

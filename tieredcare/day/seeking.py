@@ -1,8 +1,10 @@
-"""Stages 3–4 of the day: first contact with the family doctor, then facility choice.
+"""Stages 3–4 of the day: care-seeking at onset, then facility choice.
 
-Contracted patients who keep to gatekeeping go to their team; everyone else needing a
-facility today chooses one by multinomial logit (:mod:`tieredcare.behaviour.choice`) over
-their village's candidates, priced by :mod:`tieredcare.day.pricing`.
+A new episode chooses, by multinomial logit (:mod:`tieredcare.behaviour.choice`), among
+its village's candidate facilities (priced by :mod:`tieredcare.day.pricing`),
+self-treatment and no care. Contracted patients who seek care and keep to gatekeeping go
+to their family doctor first. Episodes that need a facility again (referred on, or left a
+queue) choose among the facilities only.
 """
 
 from __future__ import annotations
@@ -11,36 +13,67 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tieredcare.behaviour.choice import Choosers
+from tieredcare.behaviour.choice import (
+    NO_CARE,
+    SELF_TREATMENT,
+    Choosers,
+    outside_utility,
+)
 from tieredcare.behaviour.choice import choose as logit_choice
-from tieredcare.day import pricing, transitions
+from tieredcare.day import pricing, records, transitions
 from tieredcare.episodes import CHOOSING
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
 
 
-def first_contacts(model: TieredCareModel, rows: np.ndarray) -> None:
-    """New episodes of contracted patients who keep to gatekeeping go to their team.
+def seek_care(model: TieredCareModel, rows: np.ndarray) -> None:
+    """Today's new episodes decide whether to seek care, and where to go first.
+
+    Each chooses among its facilities, self-treatment and no care (one logit). Of those
+    who seek care, contracted patients who keep to gatekeeping go to their family doctor
+    instead of the facility they would have picked; the others join the facility chosen.
+    """
+    if rows.size == 0:
+        return
+    ep = model.episodes
+    decision = logit_choice(model.scenario.choice, choosers(model, rows, outside=True),
+                            model.draw("choice", rows, ep["attempts"][rows]))
+    outcome = np.select([decision == SELF_TREATMENT, decision == NO_CARE], [1, 2], 0)
+    records.count_seeking(model, rows, outcome)
+    transitions.close(model, rows[outcome > 0])
+    seeking, facility = rows[outcome == 0], decision[outcome == 0]
+    transitions.unmet(model, seeking[facility < 0])  # nothing open to them at all
+    seeking, facility = seeking[facility >= 0], facility[facility >= 0]
+    gatekept = _keeps_to_gatekeeping(model, seeking)
+    facility[gatekept] = _family_doctor(model, seeking[gatekept])
+    ep["gatekept"][seeking[gatekept]] = True
+    transitions.join(model, seeking, facility)
+
+
+def _keeps_to_gatekeeping(model: TieredCareModel, rows: np.ndarray) -> np.ndarray:
+    """Whether each episode's patient is contracted and starts with the family doctor."""
+    signed = model.population.team[model.episodes["resident"][rows]] >= 0
+    adherence = model.policy.family_doctor.gatekeeping.adherence
+    return signed & (model.draw("gatekeeping", rows) < adherence)
+
+
+def _family_doctor(model: TieredCareModel, rows: np.ndarray) -> np.ndarray:
+    """Where each contracted patient sees the family doctor first.
 
     The team sits at the home township centre; with village doctors in the team, the
     village clinic sees the patient first if it can treat the episode (see
     :meth:`FamilyDoctors.village_sites`).
     """
-    ep, county = model.episodes, model.county
-    rows = rows[model.population.team[ep["resident"][rows]] >= 0]
-    adherence = model.policy.family_doctor.gatekeeping.adherence
-    rows = rows[model.draw("gatekeeping", rows) < adherence]
-    home = ep["home"][rows]
+    home = model.episodes["home"][rows]
     centre, *clinic = model.family_doctors.village_sites(combination=False)
     facility = centre[home]
     if clinic:  # village doctors are in the team
         clinic = clinic[0][home]
         at_clinic = model.treats_by_need.ravel().take(
-            model.need(rows) * county.n_facilities + clinic)
+            model.need(rows) * model.county.n_facilities + clinic)
         facility = np.where(at_clinic, clinic, facility)
-    ep["gatekept"][rows] = True
-    transitions.join(model, rows, facility)
+    return facility
 
 
 def choose_facilities(model: TieredCareModel) -> None:
@@ -57,8 +90,14 @@ def choose_facilities(model: TieredCareModel) -> None:
     transitions.join(model, rows[choice >= 0], choice[choice >= 0])
 
 
-def choosers(model: TieredCareModel, rows: np.ndarray) -> Choosers:
-    """The candidates of each choosing episode and what the patient knows of each."""
+def choosers(model: TieredCareModel, rows: np.ndarray, outside: bool = False) -> Choosers:
+    """The candidates of each choosing episode and what the patient knows of each.
+
+    Args:
+        model: The model.
+        rows: Episodes choosing.
+        outside: Whether self-treatment and no care are options too (at onset).
+    """
     ep = model.episodes
     resident, home = ep["resident"][rows], ep["home"][rows]
     target = ep["referral_target"][rows]
@@ -81,11 +120,14 @@ def choosers(model: TieredCareModel, rows: np.ndarray) -> Choosers:
     charged = capable * ep["care"][rows][:, None]  # int8
     contract, own_doctor = pricing.contract_status(model, rows, safe)
     oop, _ = pricing.price(model, rows, resident, charged, contract, safe)
+    severity, income = ep["severity"][rows], model.income_of(resident)
     return Choosers(
         candidates=cand, minutes=minutes, oop=oop,
         wait_days=model.state.expected_wait().ravel().take(charged * np.int64(n_fac) + safe),
-        quality=model.state.quality.take(safe), capable=capable,
-        severity=ep["severity"][rows], income=model.income_of(resident),
+        quality=model.perceived_quality(home[:, None], safe), capable=capable,
+        severity=severity, income=income,
         own_doctor=own_doctor, referral_target=target, avoid=ep["avoid"][rows],
         referred=ep["referred"][rows],
+        outside=outside_utility(model.scenario.choice, model.scenario.care_seeking, severity,
+                                income) if outside else None,
     )

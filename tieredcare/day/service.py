@@ -62,7 +62,7 @@ def serve(model: TieredCareModel) -> None:
     treated = (queue == INPATIENT) | (treatable & (ep["care"][rows] == OUTPATIENT))
     sent_down = treated & sends_follow_up_down(model, rows, fac)
     treated &= ~sent_down
-    records.record_contacts(model, rows, fac, treated)
+    records.record_contacts(model, rows, fac, treated, sent_down)
     admit(model, rows[queue == INPATIENT])
     transitions.close(model, rows[(queue == OUTPATIENT) & treated])
     # A recovery stay continues an illness whose treatment was counted already.
@@ -111,6 +111,10 @@ def leave_queues(model: TieredCareModel) -> None:
     rows = rows[~recovery]
     fd, fac = model.family_doctors, ep["facility"][rows]
     fd.score_contacts(rows, fac, fd.covers(fd.team_covers, rows, fac))
+    if model.perception is not None:
+        none = np.zeros(rows.size, dtype=bool)
+        model.perception.experience(ep["home"][rows], fac, model.state.quality.take(fac),
+                                    none, none, left_queue=True)
     forgo = model.draw("balking", rows, ep["attempts"][rows]) < \
         np.asarray(model.scenario.service.forgo_probability)[ep["severity"][rows] - 1]
     transitions.unmet(model, rows[forgo])

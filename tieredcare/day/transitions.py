@@ -69,3 +69,7 @@ def unmet(model: TieredCareModel, rows: np.ndarray) -> None:
         return
     close(model, rows)
     model.counters.unmet[model.row] += rows.size
+    if model.day >= 0:
+        ep = model.episodes
+        model.groups.add(ep["resident"][rows], ep["home"][rows], ep["severity"][rows],
+                         counts={"unmet": None})

@@ -9,6 +9,7 @@ and renamed into place, so it appears whole or not at all)::
     <out>/runs/<run_id>/       scenario.yaml + summary.json (+ timeseries.parquet, ...)
                                or scenario.yaml + error.json for a failed run
     <out>/summary.parquet      one row per run × indicator, rebuilt from the run folders
+    <out>/groups.parquet       one row per run × indicator × group (when runs keep groups)
 
 A run is done if and only if ``runs/<run_id>/summary.json`` exists. The summary table is
 always rebuilt from the run folders, never appended to, so resuming cannot duplicate rows.
@@ -22,7 +23,7 @@ import platform
 import shutil
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
 SALIB_SAMPLE = "salib_sample.parquet"
 SUMMARY = "summary.parquet"
+GROUPS = "groups.parquet"
 AGGREGATE = "aggregate.parquet"
 SENSITIVITY = "sensitivity.parquet"
 RUNS = "runs"
@@ -257,22 +259,35 @@ class SweepStore:
             Rows written: finished runs × indicators.
         """
         done = runs[runs[RUN_ID].isin(self.done_ids())]
-        target = self.path(SUMMARY)
-        tmp = _temp_path(target)
-        rows, writer = 0, None
-        try:
-            for start in range(0, max(len(done), 1), chunk):
-                table = pa.Table.from_pandas(self._long(done.iloc[start:start + chunk]),
-                                             preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-                rows += table.num_rows
-            writer.close()
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return rows
+        return _stream_parquet(self.path(SUMMARY), (
+            self._long(done.iloc[start:start + chunk])
+            for start in range(0, max(len(done), 1), chunk)))
+
+    def consolidate_groups(self, runs: pd.DataFrame, chunk: int = 500) -> int:
+        """Rebuild ``groups.parquet`` from the finished runs' ``groups.parquet`` files.
+
+        Streams ``chunk`` runs at a time, so memory does not grow with the sweep. Nothing
+        is written if no finished run kept its group table.
+
+        Args:
+            runs: The design table (``design.parquet``).
+            chunk: Runs read per batch.
+
+        Returns:
+            Rows written.
+        """
+        done = runs[runs[RUN_ID].isin(self.done_ids())].drop_duplicates(RUN_ID)
+        done = done[[(self.run_dir(r) / GROUPS).is_file() for r in done[RUN_ID]]]
+        if done.empty:
+            self.path(GROUPS).unlink(missing_ok=True)
+            return 0
+        ids = done[[RUN_ID, POINT, REPLICATE, SEED]]
+        return _stream_parquet(self.path(GROUPS), (
+            pd.concat([pd.read_parquet(self.run_dir(r) / GROUPS).assign(
+                run_id=r, point=p, replicate=k, seed=s)
+                for r, p, k, s in ids.iloc[start:start + chunk].itertuples(index=False)],
+                ignore_index=True)
+            for start in range(0, len(done), chunk)))
 
     def _long(self, runs: pd.DataFrame) -> pd.DataFrame:
         """Runs × indicators in long format, parameter columns repeated on every row.
@@ -296,6 +311,33 @@ class SweepStore:
     def read_summary(self) -> pd.DataFrame:
         """``summary.parquet``: one row per run × indicator."""
         return pd.read_parquet(self.path(SUMMARY))
+
+
+def _stream_parquet(target: Path, frames: Iterable[pd.DataFrame]) -> int:
+    """Write tables one after the other into one Parquet file, atomically.
+
+    Args:
+        target: The file to replace.
+        frames: Tables with the same columns (each may be read only when its turn comes).
+
+    Returns:
+        Rows written.
+    """
+    tmp = _temp_path(target)
+    rows, writer = 0, None
+    try:
+        for frame in frames:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += table.num_rows
+        if writer is not None:
+            writer.close()
+            os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return rows
 
 
 def _temp_path(target: Path) -> str:

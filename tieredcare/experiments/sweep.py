@@ -181,6 +181,7 @@ def _finish(plan: RunPlan, store: SweepStore, executor: Executor, report: Sessio
             command: list[str] | None) -> None:
     """Rebuild the summary table and record the session and the counts in the manifest."""
     store.consolidate(plan.runs)
+    store.consolidate_groups(plan.runs)
     ids = set(plan.runs[RUN_ID])
     done, failed = len(store.done_ids() & ids), len(store.failed_ids() & ids)
     if report.status != "interrupted":

@@ -31,7 +31,7 @@ from tieredcare.experiments.points import Base, build_point, leaf_kind, point_pr
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "scenarios")
 RANGE_DESIGNS = ("lhs", "sobol", "morris")
-RUN_TABLES = ("timeseries", "facilities", "flows")
+RUN_TABLES = ("timeseries", "facilities", "flows", "groups")
 MAX_RUNS = 100_000
 """Most runs (design points × replicates) a sweep may plan unless told otherwise: about
 ten hours on two cores at 100,000 residents; ``--max-runs`` raises it for a cluster."""
@@ -73,10 +73,11 @@ class SweepFile(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict,
                                       description="Dotted scenario key → value fixed in every "
                                       "run (applied over the base or each scenario file).")
-    outputs: list[Literal["timeseries", "facilities", "flows"]] = Field(
-        default_factory=lambda: ["timeseries"],
+    outputs: list[Literal["timeseries", "facilities", "flows", "groups"]] = Field(
+        default_factory=lambda: ["timeseries", "groups"],
         description="Per-run tables kept besides summary.json and scenario.yaml: timeseries "
-                    "(~110 kB per 365-day run), facilities (~30 kB), flows (~6 kB).")
+                    "(~110 kB per 365-day run), facilities (~30 kB), flows (~6 kB), groups "
+                    "(indicators by group, ~30 kB; consolidated into groups.parquet).")
 
     @field_validator("name")
     @classmethod

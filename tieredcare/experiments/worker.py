@@ -31,14 +31,14 @@ class RunTask:
         scenario: The resolved scenario as plain data, its ``seed`` set.
         base_dir: Directory relative paths in the scenario refer to.
         run_dir: Folder the run's files go to (``<sweep>/runs/<run_id>``).
-        outputs: Tables kept besides the summary: timeseries, facilities, flows.
+        outputs: Tables kept besides the summary: timeseries, facilities, flows, groups.
     """
 
     run_id: str
     scenario: dict
     base_dir: str
     run_dir: str
-    outputs: tuple[str, ...] = ("timeseries",)
+    outputs: tuple[str, ...] = ("timeseries", "groups")
 
     @property
     def seed(self) -> int:

@@ -9,7 +9,8 @@ Load a results folder, draw its charts, save them, or write a one-file HTML brie
         save_figure(chart.draw(), f"figures/{chart.name}", formats=("png", "pdf"))
     write_report("results/demo", lang="en")            # results/demo/report.html
 
-Each chart function (:mod:`tieredcare.viz.charts`) also takes DataFrames directly.
+Each chart function (:mod:`tieredcare.viz.charts`, and for the indicators by group
+:mod:`tieredcare.viz.equity`) also takes DataFrames directly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _EXPORTS = {
     "chart_pack": "pack",
     "contract_coverage": "charts",
     "county_map": "charts",
+    "equity_chart": "equity",
+    "equity_table": "equity",
     "figure_bytes": "canvas",
     "language": "fonts",
     "lever_response": "charts",
@@ -40,6 +43,8 @@ _EXPORTS = {
     "save_figure": "canvas",
     "sensitivity_chart": "charts",
     "series_bands": "charts",
+    "severity_shares": "equity",
+    "severity_table": "equity",
     "tier_share_table": "charts",
     "tier_shares": "charts",
     "time_series": "charts",

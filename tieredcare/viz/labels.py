@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import tieredcare.groups as groups_module
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
 
@@ -27,6 +28,39 @@ TIER_LABELS: dict[str, dict[str, str]] = {
            "city": "市级医院", "province": "省级医院"},
 }
 
+DIMENSION_LABELS: dict[str, tuple[str, str]] = {
+    "all": ("Whole county", "全县"),
+    "income": ("Income group", "收入组"),
+    "age": ("Age group", "年龄组"),
+    "age_45_plus": ("Age 45+", "是否45岁及以上"),
+    "scheme": ("Insurance scheme", "医保类型"),
+    "chronic": ("Chronic condition", "慢性病"),
+    "township": ("Home township", "所在乡镇"),
+    "distance": ("Travel time to the township centre", "到乡镇卫生院的路程时间"),
+    "severity": ("Episode severity", "病情严重程度"),
+}
+"""Display names of the dimensions of ``groups.parquet`` (English, Chinese)."""
+
+GROUP_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "all": {"all": ("Whole county", "全县")},
+    "income": {"low": ("Low income", "低收入"), "middle": ("Middle income", "中等收入"),
+               "high": ("High income", "高收入")},
+    "age": {"0-14": ("0–14", "0–14岁"), "15-44": ("15–44", "15–44岁"),
+            "45-64": ("45–64", "45–64岁"), "65+": ("65+", "65岁及以上")},
+    "age_45_plus": {"under 45": ("Under 45", "45岁以下"), "45+": ("45+", "45岁及以上")},
+    "scheme": {"resident": ("Residents' scheme", "城乡居民医保"),
+               "employee": ("Employees' scheme", "职工医保")},
+    "chronic": {"not chronic": ("No chronic condition", "非慢性病患者"),
+                "chronic": ("Chronic patients", "慢性病患者")},
+    "distance": {"<15 min": ("< 15 min", "15分钟以内"), "15-30 min": ("15–30 min", "15–30分钟"),
+                 "30-45 min": ("30–45 min", "30–45分钟"),
+                 "45+ min": ("45+ min", "45分钟及以上")},
+    "severity": {"1": ("1 minor", "1 轻症"), "2": ("2 moderate", "2 中度"),
+                 "3": ("3 serious", "3 重症"), "4": ("4 critical", "4 危重")},
+}
+"""Display names of the groups of each dimension, in the dimension's natural order
+(townships keep their ids)."""
+
 _INDICATOR_ZH = {
     "county_retention": "县域内就诊率",
     "inpatient_county_retention": "住院县域内就诊率",
@@ -38,10 +72,19 @@ _INDICATOR_ZH = {
     "contract_coverage_chronic": "家庭医生签约率（慢性病患者）",
     "referrals_up": "上转人次",
     "referrals_down": "下转人次",
-    "bypass_rate": "未经转诊在医院就诊比例",
+    "unreferred_hospital_share": "未经转诊在医院就诊比例",
     "oop_per_episode": "次均自付费用",
     "catastrophic_share": "灾难性卫生支出比例",
     "unmet_need": "未满足就医需求比例",
+    "forgone_care": "未就医比例",
+    "self_treatment": "自我医疗比例",
+    "illness_not_seen": "患病未就诊比例",
+    "admission_not_taken": "应住院未住院比例",
+    "bypass_45_plus": "45岁及以上越级就诊比例",
+    "travel_minutes_per_contact": "每次就诊单程时间",
+    "concentration_primary_use": "基层服务利用集中指数",
+    "concentration_hospital_use": "医院服务利用集中指数",
+    "mean_wait": "平均等候时间",
 }
 _INDICATOR_EN = {
     "county_retention": "County retention",
@@ -50,15 +93,25 @@ _INDICATOR_EN = {
     "contract_coverage": "Family-doctor coverage",
     "contract_coverage_elderly": "Family-doctor coverage, 65+",
     "contract_coverage_chronic": "Family-doctor coverage, chronic",
-    "bypass_rate": "Hospital use without referral",
+    "unreferred_hospital_share": "Hospital use without referral",
     "oop_per_episode": "Out-of-pocket cost per episode",
     "unmet_need": "Unmet need",
+    "forgone_care": "Care forgone",
+    "self_treatment": "Self-treatment",
+    "illness_not_seen": "Illness not seen by a doctor",
+    "admission_not_taken": "Admission needed, not taken",
+    "bypass_45_plus": "Residents 45+ bypassing primary care",
+    "travel_minutes_per_contact": "One-way travel time per contact",
+    "concentration_primary_use": "Concentration index of primary-care use",
+    "concentration_hospital_use": "Concentration index of hospital use",
+    "mean_wait": "Mean wait",
 }
 _PER_TIER_ZH = {
     "visit_share": "{tier}门诊占比", "admission_share": "{tier}住院占比",
     "fund_spend": "{tier}医保基金支出", "mean_wait": "{tier}平均等候时间",
     "p90_wait": "{tier}等候时间（第90百分位）", "outpatient_utilisation": "{tier}门诊号源使用率",
-    "bed_occupancy": "{tier}病床使用率",
+    "bed_occupancy": "{tier}病床使用率", "perceived_quality": "{tier}感知质量",
+    "treated_share": "{tier}诊治病例占比",
 }
 _PER_TIER_EN = {
     "visit_share": "{tier} share of visits", "admission_share": "{tier} share of admissions",
@@ -66,6 +119,8 @@ _PER_TIER_EN = {
     "p90_wait": "90th-percentile wait, {tier}",
     "outpatient_utilisation": "Outpatient utilisation, {tier}",
     "bed_occupancy": "Bed occupancy, {tier}",
+    "perceived_quality": "Perceived quality, {tier}",
+    "treated_share": "{tier} share of treated episodes",
 }
 _PER_TIER = re.compile(r"^(?P<kind>[a-z0-9_]+?)_(?P<tier>" + "|".join(TIERS) + r")$")
 
@@ -78,7 +133,12 @@ _UNITS = {
     "CNY": {"en": "CNY", "zh": "元"},
     "CNY per resident-year": {"en": "CNY per resident per year", "zh": "元/人·年"},
     "days": {"en": "days", "zh": "天"},
+    "minutes": {"en": "minutes", "zh": "分钟"},
+    "index 0–1": {"en": "0–1", "zh": "0–1"},
+    "index −1…1": {"en": "−1 to 1", "zh": "−1至1"},
 }
+_GROUP_ONLY_UNITS = {"mean_wait": "days", **{f"treated_share_{t}": "share" for t in TIERS}}
+"""Units of indicators that exist only by group (``groups.parquet``), not county-wide."""
 
 PHRASES: dict[str, dict[str, str]] = {
     "target": {"en": "target {value:.0f} %", "zh": "目标 {value:.0f}%"},
@@ -144,6 +204,23 @@ PHRASES: dict[str, dict[str, str]] = {
     "compare_source": {"en": "tieredcare compare {names}", "zh": "tieredcare 情景比较 {names}"},
     "sweep_source": {"en": "tieredcare sweep '{name}'", "zh": "tieredcare 参数扫描“{name}”"},
     "git": {"en": "git {commit}", "zh": "git {commit}"},
+    "equity_title": {"en": "Equity by {dimension}: who goes without care, who pays",
+                     "zh": "不同{dimension}的公平性：谁未就医，谁负担重"},
+    "county_total": {"en": "Whole county", "zh": "全县"},
+    "county_total_baseline": {"en": "Whole county, baseline", "zh": "全县（基线）"},
+    "paired_interval": {"en": "95 % interval of the paired difference scenario − baseline "
+                              "({n}, same seeds), drawn around the scenario's mean",
+                        "zh": "情景与基线配对差值的95%置信区间（{n}，相同随机种子），"
+                              "以情景均值为中心"},
+    "difference_numbers": {"en": "{example} on a scenario's bar: its difference from the "
+                                 "baseline (percentage points for shares); *: the "
+                                 "interval excludes 0",
+                           "zh": "情景柱上的{example}：与基线的差值（比例为百分点）；"
+                                 "*：置信区间不含0"},
+    "severity_title": {"en": "Where each severity is treated: treated episodes by tier",
+                       "zh": "不同严重程度的病例在哪里诊治：各级医疗机构诊治病例占比"},
+    "treated_axis": {"en": "Share of treated episodes (%)", "zh": "诊治病例占比（%）"},
+    "treated_n": {"en": "{n} treated", "zh": "{n}例"},
 }
 
 _LEVERS: list[tuple[re.Pattern[str], str, str]] = [
@@ -221,10 +298,50 @@ def tier_label(tier: str, lang: str) -> str:
     return TIER_LABELS[check_lang(lang)].get(tier, tier)
 
 
+def indicator_unit_key(indicator: str) -> str:
+    """The stored unit of an indicator ('share', 'CNY', 'minutes', ...; '' if unknown).
+
+    County-wide indicators take theirs from :data:`tieredcare.metrics.INDICATORS`, those
+    computed from the group tables from :data:`tieredcare.groups.EXTRA_INDICATORS`, and
+    indicators that exist only by group (``treated_share_<tier>``, ``mean_wait``) from
+    here.
+    """
+    info = INDICATORS.get(indicator)
+    if info is not None:
+        return info.unit
+    extra = getattr(groups_module, "EXTRA_INDICATORS", {}).get(indicator)
+    if extra is not None:
+        return str(extra[0])
+    if indicator in _GROUP_ONLY_UNITS:
+        return _GROUP_ONLY_UNITS[indicator]
+    return "days" if "wait" in indicator else ""
+
+
 def is_share(indicator: str) -> bool:
     """Whether an indicator is a share 0–1 (drawn as %, differences in percentage points)."""
-    info = INDICATORS.get(indicator)
-    return info is not None and info.unit == "share"
+    return indicator_unit_key(indicator) == "share"
+
+
+def dimension_label(dimension: str, lang: str) -> str:
+    """Display name of a dimension of the group tables: 'Income group' / '收入组'."""
+    names = DIMENSION_LABELS.get(dimension)
+    return dimension if names is None else names[1 if check_lang(lang) == "zh" else 0]
+
+
+def group_label(dimension: str, group: str, lang: str) -> str:
+    """Display name of a group: ('income', 'low') → 'Low income' / '低收入'."""
+    names = GROUP_LABELS.get(dimension, {}).get(str(group))
+    return str(group) if names is None else names[1 if check_lang(lang) == "zh" else 0]
+
+
+def group_order(dimension: str, groups: list[str]) -> list[str]:
+    """Groups in their dimension's natural order (low → high, young → old, near → far).
+
+    Groups without a known place (townships) follow in the order given.
+    """
+    known = list(GROUP_LABELS.get(dimension, {}))
+    present = list(dict.fromkeys(str(g) for g in groups))
+    return [g for g in known if g in present] + [g for g in present if g not in known]
 
 
 def indicator_label(indicator: str, lang: str) -> str:
@@ -245,8 +362,7 @@ def indicator_label(indicator: str, lang: str) -> str:
 
 def indicator_unit(indicator: str, lang: str) -> str:
     """Display unit of an indicator ('%' for shares, '元' for CNY in Chinese, ...)."""
-    info = INDICATORS.get(indicator)
-    unit = info.unit if info is not None else ("days" if "wait" in indicator else "")
+    unit = indicator_unit_key(indicator)
     return _UNITS.get(unit, {}).get(check_lang(lang), unit)
 
 

@@ -2,7 +2,10 @@
 
 The folder's kind is read from ``manifest.json`` (``kind``: ``run``, ``compare`` or
 ``sweep``). Nothing here writes to the folder: a sweep without ``aggregate.parquet`` is
-aggregated in memory, and a sweep without ``sensitivity.parquet`` simply has none.
+aggregated in memory, and a sweep without ``sensitivity.parquet`` simply has none. The
+indicators by group (``groups.parquet``, and ``compare_groups.parquet`` of a comparison)
+are optional too: folders written before they existed load with None, and the charts
+drawn from them are left out.
 """
 
 from __future__ import annotations
@@ -86,12 +89,15 @@ class RunResults(Results):
         facilities: One row per facility (tier, x, y, visits, admissions, ...).
         flows: Treated episodes by home township × facility (tier, in_county).
         summary: ``summary.json``: ``indicators``, ``episodes``, ``timeline``.
+        groups: Indicators by group (indicator, dimension, group, value, numerator,
+            denominator); None if the folder has no ``groups.parquet``.
     """
 
     timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
     facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
     flows: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict[str, Any] = field(default_factory=dict)
+    groups: pd.DataFrame | None = None
     kind = "run"
 
     @property
@@ -134,11 +140,18 @@ class CompareResults(Results):
         timeseries: Daily indicators of every run, with scenario, replicate, seed, day.
         compare: Paired differences: scenario, indicator, baseline_mean, scenario_mean,
             difference, ci_low, ci_high, ...
+        groups: Indicators by group of every run (scenario, replicate, seed, indicator,
+            dimension, group, value); None if the folder has no ``groups.parquet``.
+        group_differences: Paired differences by group (scenario, indicator, dimension,
+            group, replicates, baseline_mean, scenario_mean, difference, ci_low, ci_high);
+            None if the folder has no ``compare_groups.parquet``.
     """
 
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)
     timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
     compare: pd.DataFrame = field(default_factory=pd.DataFrame)
+    groups: pd.DataFrame | None = None
+    group_differences: pd.DataFrame | None = None
     kind = "compare"
 
     @property
@@ -277,6 +290,12 @@ def _table(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(file)
 
 
+def _optional_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """A table that older folders do not have: None if the file is missing."""
+    file = folder / name
+    return pd.read_parquet(file) if file.is_file() else None
+
+
 def load_run(folder: Path, manifest: dict[str, Any]) -> RunResults:
     """Load a run folder."""
     summary_file = folder / "summary.json"
@@ -285,14 +304,17 @@ def load_run(folder: Path, manifest: dict[str, Any]) -> RunResults:
     return RunResults(folder, manifest, timeseries=_table(folder, "timeseries.parquet"),
                       facilities=_table(folder, "facilities.parquet"),
                       flows=_table(folder, "flows.parquet"),
-                      summary=json.loads(summary_file.read_text(encoding="utf-8")))
+                      summary=json.loads(summary_file.read_text(encoding="utf-8")),
+                      groups=_optional_table(folder, "groups.parquet"))
 
 
 def load_compare(folder: Path, manifest: dict[str, Any]) -> CompareResults:
     """Load a compare folder."""
     return CompareResults(folder, manifest, runs=_table(folder, "runs.parquet"),
                           timeseries=_table(folder, "timeseries.parquet"),
-                          compare=_table(folder, "compare.parquet"))
+                          compare=_table(folder, "compare.parquet"),
+                          groups=_optional_table(folder, "groups.parquet"),
+                          group_differences=_optional_table(folder, "compare_groups.parquet"))
 
 
 def load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepResults:

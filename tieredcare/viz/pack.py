@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from tieredcare.atomic import write_json
-from tieredcare.viz import charts
+from tieredcare.viz import charts, equity
 from tieredcare.viz.canvas import DEFAULT_DPI, save_figure
 from tieredcare.viz.labels import check_lang, indicator_label, parameter_label
 from tieredcare.viz.loaders import (
@@ -73,22 +73,30 @@ def chart_pack(results: Results, lang: str = "en") -> list[Chart]:
 
 def _run_charts(r: RunResults, lang: str) -> list[Chart]:
     src = r.source_line(lang)
-    return [
+    pack = [
         Chart("retention_over_time", _title("time", lang), lambda: charts.time_series(
             r.timeseries, switches=r.switches, lang=lang, source=src)),
         Chart("tier_shares", _title("tiers", lang), lambda: charts.tier_shares(
             charts.tier_share_table(r.indicators, r.name), lang=lang, source=src)),
-        Chart("contract_coverage", _title("coverage", lang), lambda: charts.contract_coverage(
-            r.timeseries, switches=r.switches, lang=lang, source=src)),
-        Chart("county_map", _title("map", lang), lambda: charts.county_map(
-            r.facilities, r.flows, lang=lang, source=src)),
     ]
+    if equity.has_severity(r.groups):
+        pack.append(Chart("severity", _title("severity", lang), lambda: equity.severity_shares(
+            equity.severity_table(r.groups, scenario=r.name), lang=lang, source=src)))
+    pack.append(Chart("contract_coverage", _title("coverage", lang),
+                      lambda: charts.contract_coverage(r.timeseries, switches=r.switches,
+                                                       lang=lang, source=src)))
+    if equity.has_equity(r.groups):
+        pack.append(Chart("equity", _title("equity", lang), lambda: equity.equity_chart(
+            equity.equity_table(r.groups, scenario=r.name), lang=lang, source=src)))
+    pack.append(Chart("county_map", _title("map", lang), lambda: charts.county_map(
+        r.facilities, r.flows, lang=lang, source=src)))
+    return pack
 
 
 def _compare_charts(r: CompareResults, lang: str) -> list[Chart]:
     src = r.source_line(lang)
     common = {"baseline": r.baseline, "scenarios": r.scenarios, "lang": lang, "source": src}
-    return [
+    pack = [
         Chart("paired_differences", _title("differences", lang),
               lambda: charts.paired_differences(r.compare, **common)),
         Chart("retention_over_time", _title("time", lang), lambda: charts.time_series(
@@ -96,9 +104,20 @@ def _compare_charts(r: CompareResults, lang: str) -> list[Chart]:
         Chart("tier_shares", _title("tiers", lang), lambda: charts.tier_shares(
             charts.tier_share_table(r.runs).reindex(r.scenarios), baseline=r.baseline,
             lang=lang, source=src)),
-        Chart("contract_coverage", _title("coverage", lang), lambda: charts.contract_coverage(
-            r.timeseries, switches=r.switches, **common)),
     ]
+    if equity.has_severity(r.groups):
+        pack.append(Chart("severity", _title("severity", lang), lambda: equity.severity_shares(
+            equity.severity_table(r.groups, scenarios=r.scenarios), baseline=r.baseline,
+            lang=lang, source=src)))
+    pack.append(Chart("contract_coverage", _title("coverage", lang),
+                      lambda: charts.contract_coverage(r.timeseries, switches=r.switches,
+                                                       **common)))
+    if equity.has_equity(r.group_differences):
+        pack.append(Chart("equity", _title("equity_compare", lang), lambda: equity.equity_chart(
+            equity.equity_table(r.group_differences, baseline=r.baseline,
+                                scenarios=r.scenarios), baseline=r.baseline, lang=lang,
+            source=src)))
+    return pack
 
 
 def _sweep_charts(r: SweepResults, lang: str) -> list[Chart]:
@@ -154,6 +173,15 @@ _TITLES = {
               "zh": "{lever}与县域内就诊率、基层就诊率"},
     "sensitivity": {"en": "Which lever matters most for {indicator}",
                     "zh": "哪项政策杠杆对{indicator}影响最大"},
+    "severity": {"en": "Where each severity (1–4) is treated: shares of treated episodes by "
+                       "tier",
+                 "zh": "各严重程度（1–4）病例在哪一级机构诊治"},
+    "equity": {"en": "Equity by income group: care forgone, out-of-pocket cost, catastrophic "
+                     "spending and primary-care share",
+               "zh": "不同收入组的公平性：未就医、次均自付费用、灾难性卫生支出与基层就诊率"},
+    "equity_compare": {"en": "Equity by income group, baseline vs each scenario, with the 95 % "
+                             "interval of each paired difference",
+                       "zh": "不同收入组的公平性：基线与各情景对比及配对差值的95%置信区间"},
 }
 
 

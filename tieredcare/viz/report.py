@@ -26,6 +26,7 @@ from tieredcare.viz.labels import (
     display_scale,
     indicator_label,
     indicator_unit,
+    indicator_unit_key,
     is_share,
     parameter_is_share,
     parameter_label,
@@ -45,10 +46,15 @@ from tieredcare.viz.pack import draw_pack
 KEY_INDICATORS = (
     "county_retention", "inpatient_county_retention", "primary_share", "visits_per_capita",
     "admissions_per_100", "contract_coverage", "contract_coverage_elderly",
-    "contract_coverage_chronic", "bypass_rate", "referrals_up", "oop_per_episode",
-    "unmet_need",
+    "contract_coverage_chronic", "unreferred_hospital_share", "referrals_up", "oop_per_episode",
+    "unmet_need", "forgone_care", "self_treatment", "illness_not_seen", "admission_not_taken",
+    "catastrophic_share", "bypass_45_plus", "travel_minutes_per_contact",
+    "concentration_primary_use", "concentration_hospital_use",
 )
-"""Indicators of the key-numbers table, in briefing order."""
+"""Indicators of the key-numbers table, in briefing order (those a folder lacks are left
+out, so older folders still report)."""
+INDEX_DIGITS = 3
+"""Decimals of an index (a concentration index is near 0: −0.012, +0.048)."""
 SWEEP_INDICATORS = ("county_retention", "inpatient_county_retention", "primary_share")
 MAX_POINTS = 20
 """Design points listed one by one; larger sweeps list the best by county retention."""
@@ -151,7 +157,13 @@ def format_value(indicator: str, value: float | None, lang: str) -> str:
     shown = value * display_scale(indicator)
     if is_share(indicator):
         return f"{shown:.1f}%" if lang == "zh" else f"{shown:.1f} %"
+    if _is_index(indicator):
+        return f"{shown:.{INDEX_DIGITS}f}".replace("-", "−")
     return f"{shown:,.{_digits(abs(shown))}f}"
+
+
+def _is_index(indicator: str) -> bool:
+    return indicator_unit_key(indicator).startswith("index")
 
 
 def _digits(size: float) -> int:
@@ -164,7 +176,8 @@ def format_difference(indicator: str, diff: float, low: float, high: float, lang
     if not math.isfinite(diff):
         return "–"
     scale = display_scale(indicator)
-    digits = 1 if is_share(indicator) else _digits(abs(diff * scale))
+    digits = 1 if is_share(indicator) else INDEX_DIGITS if _is_index(indicator) else \
+        _digits(abs(diff * scale))
 
     def signed(v: float) -> str:
         return f"{v * scale:+.{digits}f}".replace("-", "−") if math.isfinite(v) else "?"

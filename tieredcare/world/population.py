@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from tieredcare.config.schema import Population as PopulationConfig
-from tieredcare.tiers import AGE_GROUPS, ELDERLY, INCOME_GROUPS, SCHEMES
+from tieredcare.tiers import ADULT, AGE_BANDS, AGE_GROUPS, ELDERLY, INCOME_GROUPS, SCHEMES
 
 N_GROUPS = len(AGE_GROUPS) * 2
 """Onset groups: age group × chronic (hypertension or diabetes) status."""
@@ -30,6 +30,8 @@ class Population:
     Attributes:
         home: Index of the home village (into ``CountyMap.villages``).
         age_group: 0 child (0–14), 1 adult (15–64), 2 elderly (65+).
+        age_band: 0 (0–14), 1 (15–44), 2 (45–64), 3 (65+): the age groups with adults
+            split at 45, for group outputs.
         hypertension: Lives with hypertension.
         diabetes: Lives with diabetes.
         disabled: Lives with a disability.
@@ -45,6 +47,7 @@ class Population:
 
     home: np.ndarray
     age_group: np.ndarray
+    age_band: np.ndarray
     hypertension: np.ndarray
     diabetes: np.ndarray
     disabled: np.ndarray
@@ -106,6 +109,9 @@ class Population:
         # rural county has few of either; one share for all ages is the documented assumption.
         scheme = (rng.random(n) < config.employee_scheme_share).astype(np.int8)
         income = rng.choice(len(INCOME_GROUPS), size=n, p=config.income_shares).astype(np.int8)
+        # Drawn last, so adding the bands left every earlier draw as it was.
+        older = (age == ADULT) & (rng.random(n) < config.adults_45_64_share)
+        band = (age + older + (age == ELDERLY)).astype(np.int8)
 
         group = onset_group(age, hypertension | diabetes)
         order = np.argsort(group, kind="stable")
@@ -113,6 +119,7 @@ class Population:
         return cls(
             home=home[order],
             age_group=age[order],
+            age_band=band[order],
             hypertension=hypertension[order],
             diabetes=diabetes[order],
             disabled=disabled[order],
@@ -139,6 +146,7 @@ class Population:
             "resident": i,
             "home_village": int(self.home[i]),
             "age_group": AGE_GROUPS[self.age_group[i]],
+            "age_band": AGE_BANDS[self.age_band[i]],
             "hypertension": bool(self.hypertension[i]),
             "diabetes": bool(self.diabetes[i]),
             "disabled": bool(self.disabled[i]),

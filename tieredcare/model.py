@@ -247,7 +247,8 @@ class TieredCareModel(mesa.Model):
         """
         if self.perception is None:
             return self.state.quality.astype(np.float64)
-        return self.perception.facility_means(self.perception_weight)
+        return self.perception.facility_means(self.perception_weight,
+                                              self.perception_weight_total)
 
     def home_centre(self, rows: np.ndarray) -> np.ndarray:
         """Township centre of each episode's home village."""

@@ -97,13 +97,20 @@ class Perception:
         flat = self.values.ravel()
         flat[where] += (weight * (mean - flat[where])).astype(np.float32)
 
-    def facility_means(self, weights: np.ndarray) -> np.ndarray:
+    def facility_means(self, weights: np.ndarray, total: np.ndarray | None = None
+                       ) -> np.ndarray:
         """Each facility's perceived quality averaged over villages with ``weights`` [V, F].
 
         Where a facility has no weight (no village considers it), the plain mean over
         villages is used.
+
+        Args:
+            weights: Weight of each village's view of each facility [V, F].
+            total: ``weights.sum(axis=0)``, if known already [F].
         """
-        total = weights.sum(axis=0)
-        weighted = (weights * self.values).sum(axis=0)
-        plain = self.values.mean(axis=0)
-        return np.where(total > 0, weighted / np.where(total > 0, total, 1.0), plain)
+        total = weights.sum(axis=0) if total is None else total
+        means = np.einsum("vf,vf->f", weights, self.values) / np.where(total > 0, total, 1.0)
+        unweighted = total <= 0
+        if unweighted.any():
+            means[unweighted] = self.values[:, unweighted].mean(axis=0)
+        return means

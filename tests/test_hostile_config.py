@@ -51,6 +51,8 @@ def concrete_keys() -> list[tuple[str, str]]:
         for part in parts:
             name = part.replace("[]", "").replace("{}", "")
             if name:
+                if node[name] is None:  # an optional section (world.tables): tested with it
+                    break
                 node = node[name]
                 key = f"{key}.{name}" if key else name
             if "{}" in part:  # a mapping whose keys are data: take its first key
@@ -58,7 +60,8 @@ def concrete_keys() -> list[tuple[str, str]]:
                 node, key = node[first], f"{key}.{first}"
             if "[]" in part:
                 node, key = node[0], f"{key}[0]"
-        found.append((leaf.key, key))
+        else:
+            found.append((leaf.key, key))
     return found
 
 

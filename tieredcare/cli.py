@@ -279,11 +279,13 @@ def _print_summary(summary: dict[str, float], title: str) -> None:
 
 def _register_extensions() -> None:
     """Add the sweep and chart commands, which live with their packages."""
+    from tieredcare.map_cli import register as register_maps
     from tieredcare.sweep_cli import register as register_experiments
     from tieredcare.viz.cli import register as register_viz
 
     register_experiments(app)
     register_viz(app)
+    register_maps(app)
 
 
 _register_extensions()

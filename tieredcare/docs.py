@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ def parameter_rows(model: BaseModel | None = None, prefix: str = "") -> list[dic
             rows += parameter_rows(value, f"{key}.")
             continue
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        optional = _optional_section(field)
         description = field.description or ""
         unit = str(extra.get("unit", ""))
         found = _UNIT_IN_DESCRIPTION.search(description)
@@ -72,7 +74,18 @@ def parameter_rows(model: BaseModel | None = None, prefix: str = "") -> list[dic
         rows.append({"key": key, "default": _show(value), "unit": unit,
                      "range": _bounds(field), "source": str(extra.get("source", "")),
                      "meaning": description})
+        if optional is not None:  # an absent section: its fields, should it be given
+            rows += parameter_rows(optional.model_construct(), f"{key}.")
     return rows
+
+
+def _optional_section(field: FieldInfo) -> type[BaseModel] | None:
+    """The section class of a field typed ``Section | None`` (absent unless given)."""
+    for arg in typing.get_args(field.annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel) and any(
+                isinstance(f.json_schema_extra, dict) for f in arg.model_fields.values()):
+            return arg
+    return None
 
 
 def _is_section(value: BaseModel) -> bool:

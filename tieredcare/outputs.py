@@ -175,3 +175,46 @@ def _first_entries(folder: Path, limit: int = 4) -> list[str]:
             if len(names) >= limit:
                 break
     return sorted(names)
+
+
+FILE_SIGNS = {
+    "graphml": (b"<graphml",),
+    "geojson": (b'"FeatureCollection"',),
+    "png": (b"\x89PNG",),
+    "svg": (b"<svg",),
+}
+"""What the first kilobytes of a file of each kind hold, to recognise files we wrote."""
+
+
+def check_output_file(path: Path, kind: str, *, overwrite: bool = False,
+                      origin: str = "--out") -> None:
+    """Refuse a file a command may not write (the rule of :func:`check_output`, for files).
+
+    A file is written if it does not exist yet, or if it is a file of the same kind (its
+    first bytes say so) and the user asked for it (``--overwrite``).
+
+    Args:
+        path: The file to write.
+        kind: One of :data:`FILE_SIGNS`.
+        overwrite: Whether the user asked to replace a file of the same kind.
+        origin: The option or file that named it, for messages.
+
+    Raises:
+        ConfigError: If writing there could replace something else.
+    """
+    name = f"{origin} {path}"
+    problem = _path_problem(path)
+    if problem:
+        raise ConfigError.one(name, "", problem)
+    if not os.path.lexists(path):
+        return
+    if path.is_symlink() or not path.is_file():
+        raise ConfigError.one(name, "", "exists and is not a plain file; allowed: a new file")
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if not any(sign in head for sign in FILE_SIGNS[kind]):
+        raise ConfigError.one(name, "", f"exists and is not a {kind} file; it is never "
+                              "replaced (choose another --out)")
+    if not overwrite:
+        raise ConfigError.one(name, "", f"already exists; add --overwrite to replace this "
+                              f"{kind} file, or choose another --out")

@@ -113,12 +113,30 @@ for referral. At the limit a run needs about 1.1 GB before its residents (measur
 synthetic map of 4,978 facilities and 200,000 residents)."""
 
 
+class MapTables(Section):
+    """A county read from spreadsheets (CSV): see :mod:`tieredcare.world.tables`."""
+
+    facilities: str = param("", "file path", "-", "Facility table: id, name, tier, lon, lat, "
+                            "beds, outpatient_slots, services (';'-separated), township, "
+                            "village (relative to the scenario file).", min_length=1)
+    villages: str = param("", "file path", "-", "Village (or community) table: id, name, "
+                          "township, population, lon, lat.", min_length=1)
+    travel: str | None = param(None, "file path", "-", "Optional origin–destination table "
+                               "(from, to, minutes) replacing the distance-based travel times.")
+    detour: float = param(1.3, "ratio", ASSUMPTION, "Road distance / great-circle distance.",
+                          ge=1.0, le=5.0)
+    speed_kmh: float = param(40.0, "km/h", ASSUMPTION, "Average road speed.", gt=0.0, le=200.0)
+
+
 class World(Section):
     """The county map: synthetic (seeded, parametric) or loaded from GraphML."""
 
     graphml: str | None = param(None, "file path", "-",
                                 "GraphML file of a real county (relative to the scenario file); "
                                 "when set, the synthetic-map fields below are ignored.")
+    tables: MapTables | None = param(None, "file paths", "-",
+                                     "A real county from spreadsheets (facility and village "
+                                     "tables); when set, the synthetic-map fields are ignored.")
     map_seed: int = param(1, "integer", "-",
                           "Seed of the synthetic map, kept apart from the run seed so "
                           "replicates share one county.", ge=0, le=2**63 - 1)
@@ -159,9 +177,17 @@ class World(Section):
         return (self.townships * (self.villages_per_township + 1) + 2 + self.city_hospitals
                 + self.provincial_hospital)
 
+    @property
+    def synthetic(self) -> bool:
+        """Whether the map is the synthetic county (no GraphML file, no tables)."""
+        return self.graphml is None and self.tables is None
+
     @model_validator(mode="after")
     def _not_too_large(self) -> World:
-        if self.graphml is None and self.synthetic_facilities > MAX_FACILITIES:
+        if self.graphml is not None and self.tables is not None:
+            raise ValueError("world.graphml and world.tables both name a map; allowed: one "
+                             "of them")
+        if self.synthetic and self.synthetic_facilities > MAX_FACILITIES:
             raise ValueError(
                 f"world.townships × (world.villages_per_township + 1) gives "
                 f"{self.synthetic_facilities:,} facilities; allowed: at most "
@@ -521,7 +547,7 @@ class Scenario(Section):
     @model_validator(mode="after")
     def _residents_fill_villages(self) -> Scenario:
         villages = self.world.townships * self.world.villages_per_township
-        if self.world.graphml is None and self.population.residents < villages:
+        if self.world.synthetic and self.population.residents < villages:
             raise ValueError(
                 f"population.residents ({self.population.residents}) must be at least the "
                 f"number of villages ({villages} = world.townships × "

@@ -137,7 +137,7 @@ def _validated_points(sweep: Sweep, design: Design) -> tuple[list[dict], list[Pa
     if problems:
         raise ConfigError(problems)
     bases = [_base_of(sweep, p) for p in range(len(scenarios))]
-    problems = list(_graphml_problems(sweep, design, scenarios, bases))
+    problems = list(_map_problems(sweep, design, scenarios, bases))
     if problems:
         raise ConfigError(problems)
     return scenarios, [b.base_dir for b in bases]
@@ -147,42 +147,45 @@ def _base_of(sweep: Sweep, point: int) -> Base:
     return sweep.bases[point] if sweep.spec.design == "scenarios" else sweep.bases[0]
 
 
-def _graphml_problems(sweep: Sweep, design: Design, scenarios: list[dict], bases: list[Base]
-                      ) -> Iterator[ConfigProblem]:
-    """Check each GraphML map the points use, as ``tieredcare validate`` does.
+def _map_problems(sweep: Sweep, design: Design, scenarios: list[dict], bases: list[Base]
+                  ) -> Iterator[ConfigProblem]:
+    """Check each map (GraphML file or tables) the points use, as ``tieredcare validate`` does.
 
     Each map is read once; every point using it must have at least one resident per
     populated village (residents may vary by point).
     """
-    from tieredcare.world.network import GraphError, load_graphml
+    from tieredcare.config.schema import World
+    from tieredcare.world.network import GraphError, county_map
 
-    villages: dict[Path, int | None] = {}  # None: the map itself was refused
+    villages: dict[str, int | None] = {}  # None: the map itself was refused
     for point, (scenario, base) in enumerate(zip(scenarios, bases, strict=True)):
-        name = scenario["world"]["graphml"]
-        if name is None:
+        world = scenario["world"]
+        if world["graphml"] is None and world.get("tables") is None:
             continue
-        path = base.base_dir / Path(name).expanduser()
-        if path not in villages:
-            try:
-                graph = load_graphml(path)
-                villages[path] = sum(1 for _, n in graph.nodes(data="population") if n > 0)
-            except (GraphError, OSError) as exc:
-                villages[path] = None
-                yield ConfigProblem(*_origin_of_graphml(sweep, design, point, base), str(exc))
-        residents, count = scenario["population"]["residents"], villages[path]
+        key = json.dumps([str(base.base_dir), world["graphml"], world.get("tables")],
+                         sort_keys=True)
+        if key not in villages:
+            try:  # one resident per village at least, so the map alone is judged here
+                county = county_map(World.model_validate(world), 10**9, base.base_dir)
+                villages[key] = county.n_villages
+            except (GraphError, ConfigError, OSError) as exc:
+                villages[key] = None
+                yield ConfigProblem(*_origin_of_map(sweep, design, point, base), str(exc))
+        residents, count = scenario["population"]["residents"], villages[key]
         if count is not None and residents < count:
-            villages[path] = None  # reported once per map
+            villages[key] = None  # reported once per map
             yield ConfigProblem(str(sweep.path), "parameters", f"point {point}: "
                                 f"population.residents ({residents:,}) is below the {count:,} "
-                                f"populated villages of {path}; every village needs a resident")
+                                "populated villages of its map; every village needs a resident")
 
 
-def _origin_of_graphml(sweep: Sweep, design: Design, point: int, base: Base) -> tuple[str, str]:
-    if "world.graphml" in design.parameters:
-        return str(sweep.path), "parameters.world.graphml"
-    if "world.graphml" in base.overrides:
-        return str(sweep.path), "overrides.world.graphml"
-    return str(base.file), "world.graphml"
+def _origin_of_map(sweep: Sweep, design: Design, point: int, base: Base) -> tuple[str, str]:
+    for key in ("world.graphml", "world.tables"):
+        if key in design.parameters:
+            return str(sweep.path), f"parameters.{key}"
+        if key in base.overrides:
+            return str(sweep.path), f"overrides.{key}"
+    return str(base.file), "world"
 
 
 def _runs_table(design: Design, scenarios: list[dict], seeds: tuple[int, ...]) -> pd.DataFrame:

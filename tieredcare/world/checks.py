@@ -286,7 +286,9 @@ def _warn_suspicious(graph: nx.Graph, source: str, loops: list[str]) -> None:
                           InputWarning, stacklevel=2)
 
     some(loops, "edge(s) join a node to itself, and are ignored")
-    some([n for n, d in graph.nodes(data=True) if d["outpatient_slots"] == 0 and d["beds"] == 0],
+    # A village without slots but with residents is a place to live without a clinic.
+    some([n for n, d in graph.nodes(data=True) if d["outpatient_slots"] == 0 and d["beds"] == 0
+          and not (d["tier"] == "village" and d["population"] > 0)],
          "facility(ies) have no outpatient slots and no beds, so they never serve anyone")
     if all(d["capability"] < 4 for _, d in graph.nodes(data=True)):
         warnings.warn(f"{source}: no facility has 'capability' 4, so severity-4 (complex) "

@@ -15,8 +15,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 
 from tieredcare.tiers import CITY, COUNTY, PROVINCE, SERVICE_LINES, TIERS, TOWNSHIP, VILLAGE
 from tieredcare.world.checks import validated
@@ -207,6 +205,10 @@ def _travel_minutes(graph: nx.Graph, ids: list[str]) -> np.ndarray:
     Dijkstra from every facility (scipy, in C), in batches of sources so the float64
     output of one batch stays small. Results equal networkx's Dijkstra bit for bit.
     """
+    # Imported here: scipy.sparse is slow to import and only a map build needs it.
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
     index = {n: i for i, n in enumerate(ids)}
     n = len(ids)
     u = np.array([index[a] for a, _ in graph.edges()], dtype=np.int64)

@@ -24,6 +24,7 @@ from tieredcare.config.schema import MinutesRange, TierFacilities, World
 from tieredcare.world.checks import GraphError
 from tieredcare.world.county import CountyMap
 from tieredcare.world.graphml import load_graphml, save_graphml
+from tieredcare.world.tables import graph_from_tables
 
 __all__ = [
     "CountyMap",
@@ -216,9 +217,9 @@ def _split_integer(total: int, weights: np.ndarray) -> np.ndarray:
 
 
 def county_map(world: World, residents: int, base_dir: Path | None = None) -> CountyMap:
-    """The county of a scenario: loaded from ``world.graphml`` if set, else synthetic.
+    """The county of a scenario: from ``world.graphml`` or ``world.tables``, else synthetic.
 
-    A loaded file keeps its own facilities and capacities; only its village populations
+    A loaded map keeps its own facilities and capacities; only its village populations
     are rescaled, proportionally, so they sum exactly to ``residents`` (each populated
     village keeps at least one resident).
 
@@ -234,13 +235,25 @@ def county_map(world: World, residents: int, base_dir: Path | None = None) -> Co
     Raises:
         GraphError: If the GraphML file is invalid, the map is too large, or there are
             fewer residents than populated villages.
+        ConfigError: If a table is invalid (file, row and column named).
     """
-    if world.graphml is None:  # its size is checked by the schema
+    if world.synthetic:  # its size is checked by the schema
         return CountyMap.from_graph(build_synthetic(world, residents), "synthetic map")
-    path = Path(world.graphml)
-    if not path.is_absolute() and base_dir is not None:
-        path = Path(base_dir) / path
-    graph = load_graphml(path)
+
+    def resolve(name: str) -> Path:
+        path = Path(name).expanduser()
+        return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
+
+    if world.tables is not None:
+        t = world.tables
+        path = resolve(t.facilities)
+        graph = CountyMap.from_graph(graph_from_tables(
+            path, resolve(t.villages), None if t.travel is None else resolve(t.travel),
+            detour=t.detour, speed_kmh=t.speed_kmh, defaults=world.facilities),
+            str(path)).graph
+    else:
+        path = resolve(world.graphml)
+        graph = load_graphml(path)
     villages = sum(1 for _, p in graph.nodes(data="population") if p > 0)
     if residents < villages:
         raise GraphError(f"{printable(str(path), 400)}: {villages:,} villages have "

@@ -51,8 +51,8 @@ def concrete_keys() -> list[tuple[str, str]]:
         for part in parts:
             name = part.replace("[]", "").replace("{}", "")
             if name:
-                if node[name] is None:  # an optional section (world.tables): tested with it
-                    break
+                if node[name] is None or node[name] == []:  # world.tables, world.counties:
+                    break  # optional sections, tested with them
                 node = node[name]
                 key = f"{key}.{name}" if key else name
             if "{}" in part:  # a mapping whose keys are data: take its first key

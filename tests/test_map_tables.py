@@ -60,7 +60,7 @@ def test_the_shipped_tables_make_a_map_the_model_accepts(tmp_path: Path) -> None
     graph = graph_from_tables(EXAMPLE / "facilities.csv", EXAMPLE / "villages.csv")
     county = CountyMap.from_graph(graph, "example")
     assert county.n_villages == 60 and len(county.township_ids) == 5
-    seat, city = county.ids.index("P1"), county.ids.index("S1")
+    seat, city = county.ids.index("P1"), county.ids.index("city_1")
     # 46 km as the crow flies, × 1.3 detour at 40 km/h: about 90 minutes.
     assert 80 < county.facility_minutes[seat, city] < 100
     save_graphml(county.graph, tmp_path / "county.graphml")

@@ -163,7 +163,7 @@ def run(
         write_run(output, target.path, source=str(scenario), overrides=items,
                   command=sys.argv)
     _print_summary(output.summary, f"{sc.name}, seed {sc.seed}, {sc.population.residents:,} "
-                   f"residents, {sc.simulation.horizon_days} days")
+                   f"residents, {sc.simulation.horizon_days} days", output.counties)
     out.print(f"Simulated in {output.wall_seconds:.1f} s. Results: [bold]"
               f"{printable(str(target.path))}[/]", highlight=False)
 
@@ -267,13 +267,17 @@ def _progress(label: str, total: int, quiet: bool) -> Iterator[Callable[[int], N
         yield lambda done: bar.update(task, completed=done)
 
 
-def _print_summary(summary: dict[str, float], title: str) -> None:
+def _print_summary(summary: dict[str, float], title: str,
+                   counties: dict[str, dict[str, float]] | None = None) -> None:
+    """The headline indicators; in a prefecture, also each county's."""
     table = Table(title=title, show_header=True)
     table.add_column("Indicator")
-    table.add_column("Value", justify="right")
+    columns = [summary, *(counties or {}).values()]
+    for name in ["Value" if not counties else "Prefecture", *(counties or {})]:
+        table.add_column(printable(name, 20), justify="right")
     for name, label, fmt in HEADLINE:
-        value = summary.get(name, float("nan"))
-        table.add_row(label, "–" if value != value else fmt.format(value))
+        values = [column.get(name, float("nan")) for column in columns]
+        table.add_row(label, *("–" if v != v else fmt.format(v) for v in values))
     out.print(table)
 
 

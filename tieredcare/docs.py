@@ -81,7 +81,10 @@ def parameter_rows(model: BaseModel | None = None, prefix: str = "") -> list[dic
 
 def _optional_section(field: FieldInfo) -> type[BaseModel] | None:
     """The section class of a field typed ``Section | None`` (absent unless given)."""
-    for arg in typing.get_args(field.annotation):
+    args = typing.get_args(field.annotation)
+    if type(None) not in args:
+        return None
+    for arg in args:
         if isinstance(arg, type) and issubclass(arg, BaseModel) and any(
                 isinstance(f.json_schema_extra, dict) for f in arg.model_fields.values()):
             return arg

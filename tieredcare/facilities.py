@@ -8,6 +8,7 @@ once; an agent reads and writes its own element.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from tieredcare.config.policy import Policy
 from tieredcare.config.schema import Scenario
-from tieredcare.tiers import COUNTY, LINE_INDEX, SERVICE_LINES, TIERS, TOWNSHIP
+from tieredcare.tiers import LINE_INDEX, SERVICE_LINES, TIERS, TOWNSHIP
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
@@ -96,23 +97,19 @@ class FacilityState:
         return np.stack([self.outpatient_queue / slots, self.admission_queue / discharges])
 
 
-def peoples_hospital(county: CountyMap) -> int:
-    """The county's main hospital: the in-county county-tier facility with the most beds."""
-    candidates = np.flatnonzero((county.tier == COUNTY) & county.in_county)
-    return int(candidates[np.argmax(county.beds[candidates])])
-
-
-def capacity_in_force(base: FacilityState, county: CountyMap, policy: Policy
-                      ) -> tuple[np.ndarray, ...]:
+def capacity_in_force(base: FacilityState, county: CountyMap, policy: Policy,
+                      county_policies: Sequence[Policy] | None = None) -> tuple[np.ndarray, ...]:
     """Facility capacity under the capacity levers of the policy in force.
 
     Starts from the map's capacity (``base``) and applies, in order: bed and slot scales by
-    tier, doctors sent down, telemedicine, and county service lines.
+    tier, doctors sent down, telemedicine, and county service lines. In a prefecture each
+    county's facilities follow that county's levers, the shared hospitals the prefecture's.
 
     Args:
         base: Facility state built from the map alone.
         county: The county map.
-        policy: The policy in force.
+        policy: The policy in force (the prefecture's, in a prefecture).
+        county_policies: The policy in force in each county; ``policy`` for all if None.
 
     Returns:
         ``(slots, beds, quality, capability, services)`` arrays for
@@ -120,31 +117,36 @@ def capacity_in_force(base: FacilityState, county: CountyMap, policy: Policy
     """
     slots, beds, quality, capability, services = base.capacity()
     tier = county.tier
-    scale = policy.capacity
-    slots = _whole(slots * np.asarray(scale.slot_scale.as_list())[tier])
-    beds = _whole(beds * np.asarray(scale.bed_scale.as_list())[tier])
-    _send_doctors(policy, county, slots, quality, capability)
-    tele = policy.telemedicine
-    if tele.enabled:
-        linked = np.isin(tier, [TIERS.index(t) for t in tele.tiers])
-        quality[linked] = np.minimum(quality[linked] + tele.quality_gain, 1.0)
-        raised = np.minimum(capability[linked] + tele.capability_gain, tele.capability_limit)
-        capability[linked] = np.maximum(capability[linked], raised)
-        services[np.ix_(linked, [LINE_INDEX[s] for s in tele.services_added])] = True
-    if policy.county_services.add:
-        services[peoples_hospital(county), [LINE_INDEX[s] for s in policy.county_services.add]] \
-            = True
+    policies = list(county_policies or [policy] * county.n_counties)
+    slot_scale, bed_scale = np.ones(tier.size), np.ones(tier.size)
+    for k, rules in enumerate([*policies, policy]):  # the last: shared hospitals (k = -1)
+        own = county.facility_county == (k if k < len(policies) else -1)
+        slot_scale[own] = np.asarray(rules.capacity.slot_scale.as_list())[tier[own]]
+        bed_scale[own] = np.asarray(rules.capacity.bed_scale.as_list())[tier[own]]
+    slots, beds = _whole(slots * slot_scale), _whole(beds * bed_scale)
+    hospitals = county.peoples_hospitals()
+    for k, rules in enumerate(policies):
+        own = county.facility_county == k
+        _send_doctors(rules, county, own, hospitals[k], slots, quality, capability)
+        tele = rules.telemedicine
+        if tele.enabled:
+            linked = np.isin(tier, [TIERS.index(t) for t in tele.tiers]) & own
+            quality[linked] = np.minimum(quality[linked] + tele.quality_gain, 1.0)
+            raised = np.minimum(capability[linked] + tele.capability_gain, tele.capability_limit)
+            capability[linked] = np.maximum(capability[linked], raised)
+            services[np.ix_(linked, [LINE_INDEX[s] for s in tele.services_added])] = True
+        if rules.county_services.add:
+            services[hospitals[k], [LINE_INDEX[s] for s in rules.county_services.add]] = True
     return slots, beds, quality, capability, services
 
 
-def _send_doctors(policy: Policy, county: CountyMap, slots: np.ndarray, quality: np.ndarray,
-                  capability: np.ndarray) -> None:
-    """Move doctors from the people's hospital to township centres, farthest first."""
+def _send_doctors(policy: Policy, county: CountyMap, own: np.ndarray, hospital: int,
+                  slots: np.ndarray, quality: np.ndarray, capability: np.ndarray) -> None:
+    """Move doctors from a county's people's hospital to its township centres, farthest first."""
     lever = policy.doctors_sent_down
     if lever.doctors == 0:
         return
-    hospital = peoples_hospital(county)
-    centres = np.flatnonzero(county.tier == TOWNSHIP)
+    centres = np.flatnonzero((county.tier == TOWNSHIP) & own)
     centres = centres[np.argsort(-county.facility_minutes[hospital, centres], kind="stable")]
     per_centre = np.bincount(np.arange(lever.doctors) % centres.size, minlength=centres.size)
     added = np.rint(per_centre * lever.slots_per_doctor).astype(np.int64)

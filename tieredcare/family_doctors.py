@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tieredcare.behaviour import contracts
-from tieredcare.facilities import DoctorTeam, peoples_hospital
+from tieredcare.facilities import DoctorTeam
 from tieredcare.tiers import CITY, ELDERLY, LOW_INCOME
 
 if TYPE_CHECKING:
@@ -46,8 +46,9 @@ class FamilyDoctors:
         self.team_members = np.zeros(self.team_facility.size, dtype=np.int64)
         self.teams = [DoctorTeam(model, i, int(f)) for i, f in enumerate(self.team_facility)]
         self.contracted = np.zeros(3, dtype=np.int64)
-        # "1+1+1" partners: the people's hospital and the city hospital nearest each village.
-        self.county_partner = peoples_hospital(county)
+        # "1+1+1" partners: the people's hospital of each village's county and the city
+        # hospital nearest the village.
+        self.county_partner = county.peoples_hospitals()[county.village_county]
         city = np.flatnonzero(county.tier == CITY)
         self.city_partner = city[np.argmin(county.village_minutes[:, city], axis=1)]
         self._campaign: tuple[np.ndarray, np.ndarray] | None = None
@@ -70,7 +71,7 @@ class FamilyDoctors:
         if self.model.scenario.policy.family_doctor.village_doctors_in_team:
             sites.append(county.villages)
         if combination:
-            sites += [np.full(county.villages.size, self.county_partner), self.city_partner]
+            sites += [self.county_partner, self.city_partner]
         return sites
 
     def refresh(self, combination: bool) -> None:

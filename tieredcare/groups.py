@@ -11,7 +11,8 @@ therefore add up, numerator by numerator and denominator by denominator, to the 
 Dimensions: ``income`` (low, middle, high), ``age`` (0-14, 15-44, 45-64, 65+),
 ``age_45_plus`` (under 45, 45+), ``scheme`` (resident, employee), ``chronic`` (chronic,
 not chronic), ``township`` (home township), ``distance`` (travel time from the home
-village to its township centre) and ``severity`` (1–4, episode-based indicators only).
+village to its township centre), ``severity`` (1–4, episode-based indicators only) and,
+in a prefecture, ``county`` (the home county).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class GroupCounters:
         village_township: Township area index of each village [V].
         village_distance: Travel time from each village to its township centre [V]
             [minutes].
+        township_county: County index of each township area [T] (a prefecture).
+        county_names: Names of the counties; a ``county`` dimension when more than one.
 
     Attributes:
         cells: Counts by slot × person cell × place [slot, P, T·4], where a place is the
@@ -132,8 +135,11 @@ class GroupCounters:
     """
 
     def __init__(self, person: np.ndarray, home: np.ndarray, village_township: np.ndarray,
-                 village_distance: np.ndarray) -> None:
+                 village_distance: np.ndarray, township_county: np.ndarray | None = None,
+                 county_names: list[str] | None = None) -> None:
         self.person = person
+        self.township_county = township_county
+        self.county_names = county_names or []
         self.n_townships = int(village_township.max()) + 1 if village_township.size else 0
         band = np.searchsorted([b[0] for b in DISTANCE_BANDS[1:]], village_distance,
                                side="right")
@@ -255,6 +261,10 @@ class GroupCounters:
                            _sum_by(by_place, township, self.n_townships))
         out["distance"] = ([b[2] for b in DISTANCE_BANDS],
                            _sum_by(by_place, band, len(DISTANCE_BANDS)))
+        if len(self.county_names) > 1:
+            county = self.township_county[township]
+            out["county"] = (list(self.county_names),
+                             _sum_by(by_place, county, len(self.county_names)))
         return out
 
     def table(self, township_names: list[str]) -> pd.DataFrame:
@@ -339,6 +349,17 @@ EXTRA_INDICATORS = {
                                    "admissions per resident across income groups."),
 }
 """County-wide indicators computed from the group tables, with unit and definition."""
+
+
+def county_summary(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Each county's group indicators, from a prefecture run's :meth:`GroupCounters.table`.
+
+    Returns:
+        County name → indicator → value, in the counties' order; empty for one county.
+    """
+    rows = table[table["dimension"] == "county"]
+    return {county: dict(zip(part["indicator"], part["value"].astype(float), strict=True))
+            for county, part in rows.groupby("group", sort=False)}
 
 
 def extra_summary(table: pd.DataFrame) -> dict[str, float]:

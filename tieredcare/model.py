@@ -98,7 +98,13 @@ class TieredCareModel(mesa.Model):
             group_size=self._group_sizes(),
         )
         self.timeline: list[dict[str, object]] = []
-        self._levers = levers(scenario.policy)
+        # In a prefecture each county has its policy: the prefecture's with its own levers.
+        self._county_policies = [scenario.county_policy(c) for c in scenario.world.counties]
+        self._levers = levers(scenario.policy) | {
+            f"{c.name}: {key}": lever
+            for c, policy in zip(scenario.world.counties, self._county_policies, strict=True)
+            for key, lever in levers(policy).items()
+            if getattr(c.policy, key.split(".")[0], None) is not None}
         self._switch_days = {day for lever in self._levers.values()
                              for day in (lever.start_day, lever.end_day) if day is not None}
         self._switches: tuple[bool, ...] | None = None
@@ -119,17 +125,22 @@ class TieredCareModel(mesa.Model):
         county = self.county
         cand, minutes = county.candidates(self.scenario.world.candidate_townships)
         self.candidates, self.candidate_minutes = cand.astype(np.intp), minutes
-        villages = np.arange(cand.shape[0])
-        self.considered = np.zeros((villages.size, county.n_facilities), dtype=bool)
-        self.considered[villages[:, None], cand] = True
+        # In a prefecture, villages of smaller counties have fewer candidates: -1 pads.
+        self.padded_candidates = bool((cand < 0).any())
+        villages, column = np.nonzero(cand >= 0)
+        self.considered = np.zeros((cand.shape[0], county.n_facilities), dtype=bool)
+        self.considered[villages, cand[villages, column]] = True
 
     def _group_counters(self) -> GroupCounters:
         pop, county = self.population, self.county
         villages = np.arange(county.n_villages)
+        township_county = np.zeros(len(county.township_ids), dtype=np.int64)
+        township_county[county.village_township] = county.village_county
         return GroupCounters(
             person_cell(pop.income_group, pop.age_band, pop.scheme, pop.chronic), pop.home,
             county.village_township.astype(np.int64),
-            county.village_minutes[villages, county.home_township_centre])
+            county.village_minutes[villages, county.home_township_centre],
+            township_county, county.county_names)
 
     def _group_sizes(self) -> np.ndarray:
         pop = self.population
@@ -151,8 +162,10 @@ class TieredCareModel(mesa.Model):
                                       "switch": "on" if now else "off"})
         self._switches = switches
         self.policy = in_force(self.scenario.policy, self.day)
+        self.county_policies = [in_force(p, self.day) for p in self._county_policies] or None
         self.rules = CostRules.build(self.policy, self.scenario.costs, self.county.tier)
-        self.state.set_capacity(*capacity_in_force(self.base_state, self.county, self.policy))
+        self.state.set_capacity(*capacity_in_force(self.base_state, self.county, self.policy,
+                                                   self.county_policies))
         self.reserved = np.asarray(self.policy.reserved_slots.by_tier())[self.county.tier]
         self.family_doctors.refresh(self.policy.family_doctor.combination.enabled)
         self.refresh_capability()
@@ -174,7 +187,7 @@ class TieredCareModel(mesa.Model):
             self.stretch_by_need = _by_need(stretched & ~self.treats)
             referable = stretched
         self.referral_to = referral_targets(referable, county.facility_minutes,
-                                            county.in_county)
+                                            county.facility_county)
 
     # ------------------------------------------------------------------ the day
 

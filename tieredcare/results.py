@@ -96,7 +96,8 @@ def write_run(output: RunOutput, out_dir: Path, *, source: str | None = None,
         write_json(tmp / "summary.json", {
             "scenario": output.scenario.name, "seed": output.scenario.seed,
             "config_hash": scenario_hash(output.scenario), "indicators": output.summary,
-            "episodes": output.episodes, "timeline": output.timeline})
+            "episodes": output.episodes, "timeline": output.timeline,
+            **({"counties": output.counties} if output.counties else {})})
         # The manifest goes last: its presence marks a complete folder.
         write_json(tmp / MANIFEST, run_manifest(output, source=source,
                                                 overrides=overrides or [], command=command))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tieredcare.config.schema import Scenario
-from tieredcare.groups import extra_summary
+from tieredcare.groups import county_summary, extra_summary
 from tieredcare.metrics import NO_CARE, SELF_TREATED, daily_table, summary
 from tieredcare.model import TieredCareModel
 from tieredcare.tiers import TIERS
@@ -33,6 +33,8 @@ class RunOutput:
         episodes: Episode accounting over the whole run (warm-up included).
         timeline: Lever switches during the run (``day``, ``lever``, ``switch``).
         wall_seconds: Time spent simulating.
+        counties: In a prefecture, each county's indicators (county → indicator → value,
+            from the group table); empty for one county.
     """
 
     scenario: Scenario
@@ -44,6 +46,7 @@ class RunOutput:
     episodes: dict[str, int]
     wall_seconds: float
     timeline: list[dict[str, object]] = field(default_factory=list)
+    counties: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def simulate(
@@ -86,6 +89,7 @@ def collect(model: TieredCareModel, wall_seconds: float = float("nan")) -> RunOu
         episodes=episode_accounting(model),
         wall_seconds=wall_seconds,
         timeline=list(model.timeline),
+        counties=county_summary(groups),
     )
 
 
@@ -110,6 +114,7 @@ def facilities_frame(model: TieredCareModel, rows: slice) -> pd.DataFrame:
             "name": county.names,
             "tier": [TIERS[t] for t in county.tier],
             "in_county": county.in_county,
+            "county": _county_names(county, county.facility_county),
             "township": [county.township_ids[t] if t >= 0 else "" for t in
                          county.facility_township],
             "x": county.x,
@@ -135,16 +140,26 @@ def facilities_frame(model: TieredCareModel, rows: slice) -> pd.DataFrame:
 
 
 def flows_frame(model: TieredCareModel) -> pd.DataFrame:
-    """Treated episodes by home township and facility (non-zero pairs only)."""
+    """Treated episodes by home county and township × facility (non-zero pairs only)."""
     county = model.county
     township, facility = np.nonzero(model.counters.flows)
+    township_county = np.zeros(len(county.township_ids), dtype=np.int64)
+    township_county[county.village_township] = county.village_county
+    home, there = township_county[township], county.facility_county[facility]
     return pd.DataFrame({
+        "home_county": _county_names(county, home),
         "home_township": [county.township_ids[t] for t in township],
         "facility": [county.ids[f] for f in facility],
+        "county": _county_names(county, there),
         "tier": [TIERS[county.tier[f]] for f in facility],
-        "in_county": county.in_county[facility],
+        "in_county": there == home,  # in the patients' own county
         "episodes": model.counters.flows[township, facility],
     })
+
+
+def _county_names(county: CountyMap, index: np.ndarray) -> list[str]:
+    """County names of county indices ("" for -1, outside every county)."""
+    return [county.county_names[k] if k >= 0 else "" for k in index]
 
 
 def episode_accounting(model: TieredCareModel) -> dict[str, int]:

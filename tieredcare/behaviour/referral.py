@@ -32,21 +32,32 @@ def treats(capability: np.ndarray, services: np.ndarray, beds: np.ndarray) -> np
 
 
 def referral_targets(
-    table: np.ndarray, minutes: np.ndarray, in_county: np.ndarray
+    table: np.ndarray, minutes: np.ndarray, facility_county: np.ndarray
 ) -> np.ndarray:
     """Where each facility refers an episode it cannot treat.
 
     Args:
         table: Output of :func:`treats` [care, F, S, L].
         minutes: Travel time between facilities [F, F] [minutes].
-        in_county: Whether each facility is in the county [F].
+        facility_county: County index of each facility, -1 outside every county [F]
+            (a bool "in the county" array is read as one county).
 
     Returns:
         Facility index [care, F, S, L] of the nearest capable facility other than the
-        referring one, in-county facilities first; -1 where none can treat.
+        referring one, -1 where none can treat. In one county, in-county facilities come
+        first; in a prefecture, the referring facility's own county first, then the
+        shared hospitals, then other counties (a shared hospital refers to shared ones
+        first).
     """
-    # Out-of-county facilities rank after every in-county one, then by travel time.
-    distance = minutes + np.where(in_county, 0.0, 1e9)[None, :]
+    county = np.asarray(facility_county)
+    if county.dtype == bool:
+        county = np.where(county, 0, -1)
+    # Ranks of 1e9 put a whole class of facilities after another, then travel time.
+    if county.max(initial=-1) <= 0:
+        distance = minutes + np.where(county >= 0, 0.0, 1e9)[None, :]
+    else:
+        same = county[:, None] == county[None, :]
+        distance = minutes + np.where(same, 0.0, np.where(county[None, :] < 0, 1e9, 2e9))
     np.fill_diagonal(distance, np.inf)
     # Each facility's destinations nearest first (ties by index, as argmin would break
     # them); the target is then the first capable one: F × F memory, not F × lines × F.

@@ -266,7 +266,7 @@ def load_scenario(path: str | Path | None, overrides: Sequence[str] | None = Non
     if overrides:
         layers.append(_Layer(OVERRIDE_SOURCE, parse_overrides(overrides)))
     try:
-        scenario = Scenario.model_validate(_merge_layers(layers))
+        scenario = Scenario.model_validate(_prefecture_residents(_merge_layers(layers), layers))
     except ValidationError as exc:
         default = None if file is None else str(file)
         errors = exc.errors()
@@ -274,6 +274,25 @@ def load_scenario(path: str | Path | None, overrides: Sequence[str] | None = Non
                           omitted=max(len(errors) - MAX_PROBLEMS, 0)) from None
     base_dir = file.resolve().parent if file is not None else Path.cwd()
     return LoadedScenario(scenario, file, base_dir)
+
+
+def _prefecture_residents(merged: dict, layers: Sequence[_Layer]) -> dict:
+    """In a prefecture, ``population.residents`` is its counties' total unless a file sets it.
+
+    (The schema default, 400,000, is one county's.)
+    """
+    given = layers[1:]
+    if not any(contains(layer.data, ("world", "counties")) for layer in given) or any(
+            contains(layer.data, ("population", "residents")) for layer in given):
+        return merged
+    world, population = merged.get("world"), merged.get("population")
+    counties = world.get("counties") if isinstance(world, dict) else None
+    people = [c.get("residents") if isinstance(c, dict) else None for c in counties] \
+        if isinstance(counties, list) else []
+    if people and isinstance(population, dict) and all(
+            isinstance(n, int) and not isinstance(n, bool) for n in people):
+        merged["population"] = {**population, "residents": sum(people)}
+    return merged
 
 
 def _problem(err: Any, layers: Sequence[_Layer], default: str | None) -> ConfigProblem:

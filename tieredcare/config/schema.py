@@ -22,14 +22,28 @@ from tieredcare.config.fields import (
     DaysByTier,
     Positive,
     Section,
-    ServiceLine,
     Share,
     ShareByAge,
     check_lines,
     param,
 )
 from tieredcare.config.policy import Policy
-from tieredcare.tiers import EPISODE_TYPES, SERVICE_LINES
+from tieredcare.config.world import (
+    COUNTY_LEVERS,
+    MAX_FACILITIES,
+    County,
+    Facilities,
+    MapTables,
+    MinutesRange,
+    TierFacilities,
+    World,
+    _default_dump,
+    merged,
+)
+from tieredcare.tiers import EPISODE_TYPES
+
+__all__ = ["MAX_FACILITIES", "Facilities", "MapTables", "MinutesRange", "Scenario",
+           "TierFacilities", "World", "check_name"]
 
 # ----------------------------------------------------------------------------- simulation
 
@@ -42,157 +56,6 @@ class Simulation(Section):
                              "contracts settle.", ge=0, le=3650)
     horizon_days: int = param(365, "days", ASSUMPTION,
                               "Days reported after the warm-up.", ge=1, le=3650)
-
-
-# ----------------------------------------------------------------------------- world
-
-
-class MinutesRange(Section):
-    """A range of travel times, drawn uniformly per edge."""
-
-    low: float = Field(ge=0.0, le=1440.0, description="Shortest travel time [minutes].")
-    high: float = Field(ge=0.0, le=1440.0, description="Longest travel time [minutes].")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> MinutesRange:
-        if self.high < self.low:
-            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
-        return self
-
-
-class TierFacilities(Section):
-    """Capacity, quality and capability of one tier's facilities in the synthetic county."""
-
-    outpatient_slots_per_1000: float = param(
-        0.0, "visits/day per 1,000 catchment residents", ASSUMPTION,
-        "Daily outpatient slots per 1,000 residents of the catchment (village for a clinic, "
-        "township for a centre, whole county for county and city tiers).", ge=0.0, le=1000.0)
-    beds_per_1000: float = param(0.0, "beds per 1,000 catchment residents", ASSUMPTION,
-                                 "Inpatient beds per 1,000 catchment residents.", ge=0.0, le=100.0)
-    quality: float = param(0.5, "index 0–1", ASSUMPTION,
-                           "Perceived quality of care, as patients weigh it.", ge=0.0, le=1.0)
-    capability: int = param(1, "highest severity 1–4", ASSUMPTION,
-                            "Highest episode severity the facility can treat.", ge=0, le=4)
-    services: list[ServiceLine] = param(lambda: ["general"], "service lines", ASSUMPTION,
-                                        "Service lines the facility offers.")
-
-
-_ALL_LINES = list(SERVICE_LINES)
-_COUNTY_LINES = ["general", "paediatrics", "ophthalmology", "dentistry", "rehabilitation",
-                 "trauma", "critical_maternal", "chest_pain"]
-
-
-class Facilities(Section):
-    """Per-tier facility defaults of the synthetic county.
-
-    Capacities are sized per 1,000 residents so a smaller test county keeps the same
-    load. Sizing assumes ~6 visits and ~0.18 admissions per resident-year (targets.md).
-    """
-
-    village: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=8.0, beds_per_1000=0.0, quality=0.25, capability=1,
-        services=["general"]))
-    township: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=8.0, beds_per_1000=1.3, quality=0.40, capability=2,
-        services=["general", "paediatrics", "dentistry", "rehabilitation"]))
-    county: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=8.0, beds_per_1000=2.6, quality=0.70, capability=3,
-        services=_COUNTY_LINES))
-    city: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=3.0, beds_per_1000=1.6, quality=0.90, capability=4,
-        services=_ALL_LINES))
-    province: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=1.0, beds_per_1000=0.5, quality=1.0, capability=4,
-        services=_ALL_LINES))
-
-
-MAX_FACILITIES = 5_000
-"""Most facilities of a map, synthetic or GraphML: travel times between every pair of
-facilities are held in memory (F × F), and so is each facility's ranking of the others
-for referral. At the limit a run needs about 1.1 GB before its residents (measured on a
-synthetic map of 4,978 facilities and 200,000 residents)."""
-
-
-class MapTables(Section):
-    """A county read from spreadsheets (CSV): see :mod:`tieredcare.world.tables`."""
-
-    facilities: str = param("", "file path", "-", "Facility table: id, name, tier, lon, lat, "
-                            "beds, outpatient_slots, services (';'-separated), township, "
-                            "village (relative to the scenario file).", min_length=1)
-    villages: str = param("", "file path", "-", "Village (or community) table: id, name, "
-                          "township, population, lon, lat.", min_length=1)
-    travel: str | None = param(None, "file path", "-", "Optional origin–destination table "
-                               "(from, to, minutes) replacing the distance-based travel times.")
-    detour: float = param(1.3, "ratio", ASSUMPTION, "Road distance / great-circle distance.",
-                          ge=1.0, le=5.0)
-    speed_kmh: float = param(40.0, "km/h", ASSUMPTION, "Average road speed.", gt=0.0, le=200.0)
-
-
-class World(Section):
-    """The county map: synthetic (seeded, parametric) or loaded from GraphML."""
-
-    graphml: str | None = param(None, "file path", "-",
-                                "GraphML file of a real county (relative to the scenario file); "
-                                "when set, the synthetic-map fields below are ignored.")
-    tables: MapTables | None = param(None, "file paths", "-",
-                                     "A real county from spreadsheets (facility and village "
-                                     "tables); when set, the synthetic-map fields are ignored.")
-    map_seed: int = param(1, "integer", "-",
-                          "Seed of the synthetic map, kept apart from the run seed so "
-                          "replicates share one county.", ge=0, le=2**63 - 1)
-    townships: int = param(15, "count", "typical rural county (issue spec)",
-                           "Township health centres in the synthetic county.", ge=1, le=200)
-    villages_per_township: int = param(14, "count", ASSUMPTION,
-                                       "Villages (each with a clinic) per township.", ge=1, le=200)
-    village_township_minutes: MinutesRange = param(
-        lambda: MinutesRange(low=10, high=45), "minutes", ASSUMPTION,
-        "Travel time between a village and its township centre.")
-    township_county_minutes: MinutesRange = param(
-        lambda: MinutesRange(low=20, high=75), "minutes", ASSUMPTION,
-        "Travel time between a township centre and the county seat.")
-    county_city_minutes: float = param(90.0, "minutes", ASSUMPTION,
-                                       "Travel time from the county seat to the city hospital(s).",
-                                       ge=0.0, le=1440.0)
-    city_hospitals: int = param(1, "count", ASSUMPTION, "City hospitals outside the county.",
-                                ge=1, le=10)
-    provincial_hospital: bool = param(False, "yes/no", ASSUMPTION,
-                                      "Add a provincial hospital beyond the city.")
-    city_province_minutes: float = param(120.0, "minutes", ASSUMPTION,
-                                         "Travel time from the city to the provincial hospital.",
-                                         ge=0.0, le=1440.0)
-    tcm_share: float = param(0.3, "share 0–1", ASSUMPTION,
-                             "Share of county-tier capacity in the TCM hospital (the rest is the "
-                             "people's hospital).", ge=0.0, le=0.9)
-    candidate_townships: int = param(2, "count", ASSUMPTION,
-                                     "Nearest township centres a patient considers.", ge=1, le=10)
-    facilities: Facilities = Field(default_factory=Facilities)
-
-    @property
-    def synthetic_facilities(self) -> int:
-        """Facilities of the synthetic map.
-
-        A centre and its clinics per township, two county hospitals, the city hospitals
-        and the provincial hospital if any.
-        """
-        return (self.townships * (self.villages_per_township + 1) + 2 + self.city_hospitals
-                + self.provincial_hospital)
-
-    @property
-    def synthetic(self) -> bool:
-        """Whether the map is the synthetic county (no GraphML file, no tables)."""
-        return self.graphml is None and self.tables is None
-
-    @model_validator(mode="after")
-    def _not_too_large(self) -> World:
-        if self.graphml is not None and self.tables is not None:
-            raise ValueError("world.graphml and world.tables both name a map; allowed: one "
-                             "of them")
-        if self.synthetic and self.synthetic_facilities > MAX_FACILITIES:
-            raise ValueError(
-                f"world.townships × (world.villages_per_township + 1) gives "
-                f"{self.synthetic_facilities:,} facilities; allowed: at most "
-                f"{MAX_FACILITIES:,} (a model holds travel times between every pair)")
-        return self
 
 
 # ----------------------------------------------------------------------------- population
@@ -543,6 +406,43 @@ class Scenario(Section):
     @classmethod
     def _folder_name(cls, name: str) -> str:
         return check_name(name)
+
+    def county_policy(self, county: County) -> Policy:
+        """The policy of one county of the prefecture: the prefecture's, with its own levers."""
+        own = {key: value for key in COUNTY_LEVERS
+               if (value := getattr(county.policy, key)) is not None}
+        return self.policy.model_copy(update=own)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_county_levers(cls, data: object) -> object:
+        """Put each county's own levers over the prefecture's (mappings key by key)."""
+        world = data.get("world") if isinstance(data, dict) else None
+        if not isinstance(world, dict) or not isinstance(world.get("counties"), list):
+            return data
+        policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+        counties = []
+        for county in world["counties"]:
+            own = county.get("policy") if isinstance(county, dict) else None
+            if isinstance(own, dict):
+                levers = {key: merged(merged(_default_dump(Policy, key), policy.get(key, {})),
+                                      value)
+                          if key in Policy.model_fields and isinstance(value, dict) else value
+                          for key, value in own.items()}
+                county = {**county, "policy": levers}
+            counties.append(county)
+        return {**data, "world": {**world, "counties": counties}}
+
+    @model_validator(mode="after")
+    def _prefecture_residents(self) -> Scenario:
+        """A prefecture's residents are its counties' unless population.residents is given."""
+        if self.world.counties and "residents" not in self.population.model_fields_set:
+            total = sum(c.residents for c in self.world.counties)
+            if total > type(self.population).model_fields["residents"].metadata[-1].le:
+                raise ValueError(f"world.counties hold {total:,} residents in all; allowed: "
+                                 "at most 20,000,000")
+            self.population.residents = total
+        return self
 
     @model_validator(mode="after")
     def _residents_fill_villages(self) -> Scenario:

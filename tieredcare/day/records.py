@@ -88,7 +88,7 @@ def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     by_group(model, rows, counts={
         "visits": outpatient, "visits_primary": outpatient & ~hospital,
         "admissions": ~outpatient, "admission_episodes": illness,
-        "admission_episodes_in_county": illness & county.in_county.take(fac),
+        "admission_episodes_in_county": illness & in_own_county(model, rows, fac),
         "hospital_contacts": hospital,
         "unreferred_hospital_contacts": hospital & ~ep["referred"][rows], "contacts": None,
     }, sums={
@@ -96,6 +96,16 @@ def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
         "wait_days": wait.astype(np.float64),
     })
     model.groups.last_outpatient_tier[ep["resident"][rows[outpatient]]] = tier[outpatient]
+
+
+def in_own_county(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray) -> np.ndarray:
+    """Whether each episode's facility lies in its patient's home county.
+
+    Care a county-A resident receives in county B is out of county for A.
+    """
+    county = model.county
+    return county.facility_county.take(fac) == county.village_county.take(
+        model.episodes["home"][rows])
 
 
 def count_treated(model: TieredCareModel, rows: np.ndarray) -> None:
@@ -111,7 +121,7 @@ def count_treated(model: TieredCareModel, rows: np.ndarray) -> None:
     if model.day >= 0:
         tier = model.county.tier.take(fac)
         by_group(model, rows, counts={
-            "treated": None, "treated_in_county": model.county.in_county.take(fac),
+            "treated": None, "treated_in_county": in_own_county(model, rows, fac),
             "catastrophic": catastrophic,
             **{f"treated_{name}": tier == t for t, name in enumerate(TIERS)},
         }, sums={"treated_oop": oop.astype(np.float64)})

@@ -108,7 +108,7 @@ def choosers(model: TieredCareModel, rows: np.ndarray, outside: bool = False) ->
     # closed, for everyone else), so no facility is listed twice.
     at_target = home * np.int64(n_fac) + np.maximum(target, 0)
     extra = (target >= 0) & ~model.considered.ravel().take(at_target)
-    safe = cand  # a facility index in every column, for look-ups
+    safe = np.maximum(cand, 0) if model.padded_candidates else cand  # indices for look-ups
     if extra.any():
         cand = np.column_stack([cand, np.where(extra, target, -1)])
         safe = np.column_stack([safe, np.maximum(target, 0)])

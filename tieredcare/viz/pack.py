@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from tieredcare.atomic import write_json
-from tieredcare.viz import charts, equity
+from tieredcare.viz import charts, equity, prefecture
 from tieredcare.viz.canvas import DEFAULT_DPI, save_figure
 from tieredcare.viz.labels import check_lang, indicator_label, parameter_label
 from tieredcare.viz.loaders import (
@@ -90,6 +90,15 @@ def _run_charts(r: RunResults, lang: str) -> list[Chart]:
             equity.equity_table(r.groups, scenario=r.name), lang=lang, source=src)))
     pack.append(Chart("county_map", _title("map", lang), lambda: charts.county_map(
         r.facilities, r.flows, lang=lang, source=src)))
+    if prefecture.has_counties(r.groups):
+        table = prefecture.county_table(r.groups)
+        pack += [
+            Chart("counties", prefecture.TITLES["bars"][lang], lambda: prefecture.county_bars(
+                table, lang=lang, source=src)),
+            Chart("prefecture_map", prefecture.TITLES["map"][lang],
+                  lambda: prefecture.prefecture_map(r.facilities, table, lang=lang,
+                                                    source=src)),
+        ]
     return pack
 
 

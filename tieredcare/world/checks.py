@@ -161,6 +161,7 @@ _NODE_ATTRS = (
     _Attr("x", 0.0, _between(-_XY, _XY), f"a number between -{_XY:.0e} and {_XY:.0e}"),
     _Attr("y", 0.0, _between(-_XY, _XY), f"a number between -{_XY:.0e} and {_XY:.0e}"),
     _Attr("name", "", _label, _TEXT),
+    _Attr("county", "", _label, _TEXT),
 )
 """How each node attribute is checked; its ranges are fixed when this module is imported."""
 _EDGE_ATTRS = (_Attr("minutes", _REQUIRED, _between(0, limits.MAX_MINUTES),
@@ -269,6 +270,7 @@ def _check_whole(graph: nx.Graph, source: str) -> None:
         raise GraphError(f"{source}: no node has 'tier' city; allowed: at least one city "
                          "hospital (where patients go beyond the county, and the city "
                          "partner of '1+1+1' contracts)")
+    _check_counties(graph, source)
     components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
     if len(components) > 1:
         stray = sorted(set().union(*components[1:]))
@@ -276,6 +278,31 @@ def _check_whole(graph: nx.Graph, source: str) -> None:
                          f"{len(stray) - 1} other(s)) cannot be reached from "
                          f"{node_where(min(components[0]))} along edges with 'minutes'; "
                          "allowed: one connected graph")
+
+
+def _check_counties(graph: nx.Graph, source: str) -> None:
+    """In a prefecture (nodes with a ``county``), every county must be whole on its own."""
+    named = {d["county"] for d in graph.nodes.values() if d["county"]}
+    if not named:
+        return
+    for node, d in graph.nodes(data=True):
+        if d["in_county"] and not d["county"]:
+            raise GraphError(f"{source}: {node_where(node)} is in a county but has no 'county' "
+                             f"attribute; allowed: one of {sorted(named)[:5]} (a map whose nodes "
+                             "name counties is a prefecture)")
+        if not d["in_county"] and d["county"]:
+            raise GraphError(f"{source}: {node_where(node)} has 'county' {shown(d['county'])} "
+                             "but 'in_county' false; allowed: no county for the hospitals the "
+                             "counties share")
+    for name in sorted(named):
+        own = [d for d in graph.nodes.values() if d["county"] == name]
+        for tier, what in (("village", "populated village"), ("township", "township centre"),
+                           ("county", "county hospital")):
+            if not any(d["tier"] == tier and (tier != "village" or d["population"] > 0)
+                       for d in own):
+                raise GraphError(f"{source}: county {shown(name)} has no {what}; allowed: "
+                                 "every county has a populated village, a township centre "
+                                 "and a county hospital")
 
 
 def _warn_suspicious(graph: nx.Graph, source: str, loops: list[str]) -> None:

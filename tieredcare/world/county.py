@@ -54,6 +54,11 @@ class CountyMap:
         village_minutes: Rows of ``facility_minutes`` for the villages, float32[V, F].
         home_township_centre: Facility index of each village's own township centre,
             int32[V].
+        county_names: The counties of the map, in order (one, named "county", unless the
+            map is a prefecture whose nodes carry a ``county`` attribute).
+        facility_county: County index of each facility; -1 for the facilities outside
+            every county (city and provincial hospitals), int16[F].
+        village_county: County index of each village, int16[V].
     """
 
     graph: nx.Graph
@@ -76,6 +81,9 @@ class CountyMap:
     facility_minutes: np.ndarray
     village_minutes: np.ndarray
     home_township_centre: np.ndarray
+    county_names: list[str]
+    facility_county: np.ndarray
+    village_county: np.ndarray
 
     @classmethod
     def from_graph(cls, graph: nx.Graph, source: str = "graph") -> CountyMap:
@@ -115,6 +123,7 @@ class CountyMap:
         villages = np.flatnonzero((tier == VILLAGE) & (population > 0)).astype(np.int32)
         centre = _area_centres(ids, tier, area)
         home = [centre.get(area[v], _nearest_centre(v, tier, minutes)) for v in villages]
+        county_names, facility_county = _counties(graph, nodes)
         return cls(
             graph=graph,
             ids=ids,
@@ -136,12 +145,37 @@ class CountyMap:
             facility_minutes=_frozen(minutes),
             village_minutes=_frozen(minutes[villages]),
             home_township_centre=_frozen(np.array(home, dtype=np.int32)),
+            county_names=county_names,
+            facility_county=_frozen(facility_county),
+            village_county=_frozen(facility_county[villages]),
         )
 
     @property
     def n_facilities(self) -> int:
         """Number of facilities F (every node, village clinics included)."""
         return len(self.ids)
+
+    def _prefecture_candidates(self, n_townships: int) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates of a prefecture's villages, padded with -1 (no candidate, 0 minutes)."""
+        parts = [_county_candidates(self, k, n_townships) for k in range(self.n_counties)]
+        index = np.full((self.n_villages, max(p.shape[1] for p in parts)), -1, dtype=np.int32)
+        for k, part in enumerate(parts):
+            index[np.flatnonzero(self.village_county == k), : part.shape[1]] = part
+        minutes = np.take_along_axis(self.village_minutes, np.maximum(index, 0), axis=1)
+        return index, np.where(index >= 0, minutes, 0).astype(np.float32)
+
+    @property
+    def n_counties(self) -> int:
+        """Number of counties (1 unless the map is a prefecture)."""
+        return len(self.county_names)
+
+    def peoples_hospitals(self) -> np.ndarray:
+        """Each county's people's hospital: its county-tier facility with the most beds."""
+        found = np.zeros(self.n_counties, dtype=np.int64)
+        for k in range(self.n_counties):
+            own = np.flatnonzero((self.tier == COUNTY) & (self.facility_county == k))
+            found[k] = own[np.argmax(self.beds[own])]
+        return found
 
     @property
     def n_villages(self) -> int:
@@ -168,6 +202,8 @@ class CountyMap:
         """
         if n_townships < 1:
             raise ValueError(f"n_townships must be >= 1, got {n_townships}")
+        if self.n_counties > 1:
+            return self._prefecture_candidates(n_townships)
         centres = np.flatnonzero(self.tier == TOWNSHIP)
         k = min(n_townships, len(centres))
         # Stable sort breaks ties by facility index, so the choice set is deterministic.
@@ -180,6 +216,37 @@ class CountyMap:
             self.villages, nearest, np.broadcast_to(hospitals, (self.n_villages, len(hospitals))),
         ]).astype(np.int32)
         return index, np.take_along_axis(self.village_minutes, index, axis=1)
+
+
+def _counties(graph: nx.Graph, nodes: list[dict[str, Any]]) -> tuple[list[str], np.ndarray]:
+    """County names in the order the graph lists them, and each facility's county index.
+
+    Facilities outside every county (``in_county`` false) have index -1; a map whose
+    nodes name no county is one county.
+    """
+    names = list(dict.fromkeys(d["county"] for _, d in graph.nodes(data=True)
+                               if d["in_county"] and d["county"]))
+    index = {name: k for k, name in enumerate(names)}
+    county = np.array([index.get(d["county"], 0) if d["in_county"] else -1 for d in nodes],
+                      dtype=np.int16)
+    return names or ["county"], county
+
+
+def _county_candidates(county: CountyMap, k: int, n_townships: int) -> np.ndarray:
+    """Candidates of the villages of county ``k``: its own facilities and shared hospitals."""
+    rows = np.flatnonzero(county.village_county == k)
+    own = county.facility_county == k
+    centres = np.flatnonzero((county.tier == TOWNSHIP) & own)
+    n = min(n_townships, len(centres))
+    order = np.argsort(county.village_minutes[np.ix_(rows, centres)], axis=1, kind="stable")
+    nearest = centres[order[:, :n]]
+    home = county.home_township_centre[rows]
+    away = ~(nearest == home[:, None]).any(axis=1)
+    nearest[away, -1] = home[away]
+    hospital = np.isin(county.tier, (COUNTY, CITY, PROVINCE)) & (own | (county.facility_county < 0))
+    hospitals = np.flatnonzero(hospital)
+    return np.column_stack([county.villages[rows], nearest,
+                            np.broadcast_to(hospitals, (rows.size, hospitals.size))])
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

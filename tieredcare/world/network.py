@@ -30,6 +30,7 @@ __all__ = [
     "CountyMap",
     "GraphError",
     "build_synthetic",
+    "county_graph",
     "county_map",
     "load_graphml",
     "save_graphml",
@@ -193,6 +194,7 @@ def _facility(tier: str, spec: TierFacilities, catchment: int, *, name: str, xy:
         "services": ",".join(spec.services),
         "township": township,
         "population": population,
+        "county": "",  # a county of a prefecture is named when the prefecture is built
     }
 
 
@@ -217,16 +219,18 @@ def _split_integer(total: int, weights: np.ndarray) -> np.ndarray:
 
 
 def county_map(world: World, residents: int, base_dir: Path | None = None) -> CountyMap:
-    """The county of a scenario: from ``world.graphml`` or ``world.tables``, else synthetic.
+    """The map of a scenario: one county (synthetic, GraphML or tables) or a prefecture.
 
     A loaded map keeps its own facilities and capacities; only its village populations
     are rescaled, proportionally, so they sum exactly to ``residents`` (each populated
-    village keeps at least one resident).
+    village keeps at least one resident). A prefecture (``world.counties``) is built by
+    :func:`~tieredcare.world.prefecture.prefecture_graph`.
 
     Args:
         world: The ``world`` section of a scenario.
-        residents: Residents of the county.
-        base_dir: Directory a relative ``world.graphml`` is resolved against (usually the
+        residents: Residents of the county (of the whole prefecture, split over its
+            counties in proportion to their ``residents``).
+        base_dir: Directory relative map paths are resolved against (usually the
             scenario file's directory); the working directory if None.
 
     Returns:
@@ -237,8 +241,22 @@ def county_map(world: World, residents: int, base_dir: Path | None = None) -> Co
             fewer residents than populated villages.
         ConfigError: If a table is invalid (file, row and column named).
     """
+    if world.counties:
+        from tieredcare.world.prefecture import prefecture_graph
+
+        return CountyMap.from_graph(prefecture_graph(world, residents, base_dir), "prefecture")
+    graph = county_graph(world, residents, base_dir)
+    return CountyMap.from_graph(graph, "synthetic map") if world.synthetic \
+        else CountyMap._of_valid(graph)
+
+
+def county_graph(world: World, residents: int, base_dir: Path | None = None) -> nx.Graph:
+    """The graph of one county: synthetic (not yet validated) or loaded (validated).
+
+    Args and errors as :func:`county_map`, for a world without counties.
+    """
     if world.synthetic:  # its size is checked by the schema
-        return CountyMap.from_graph(build_synthetic(world, residents), "synthetic map")
+        return build_synthetic(world, residents)
 
     def resolve(name: str) -> Path:
         path = Path(name).expanduser()
@@ -260,7 +278,7 @@ def county_map(world: World, residents: int, base_dir: Path | None = None) -> Co
                          f"'population' > 0 but population.residents is {residents:,}; "
                          "allowed: at least one resident per populated village")
     _rescale_population(graph, residents)
-    return CountyMap._of_valid(graph)
+    return graph
 
 
 def _rescale_population(graph: nx.Graph, residents: int) -> None:

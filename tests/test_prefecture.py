@@ -221,3 +221,21 @@ def test_a_county_whose_city_hospital_is_not_the_prefectures(tmp_path: Path) -> 
     got = answer("run", path, "--out", tmp_path / "out", cwd=tmp_path)
     assert got.code == 2 and "Traceback" not in got.stderr and "S9" in got.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_map_paths_of_an_extended_file_are_relative_to_that_file(tmp_path: Path) -> None:
+    tables = ROOT / "examples" / "county_tables"
+    (tmp_path / "base").mkdir()
+    for name in ("facilities.csv", "villages.csv"):
+        (tmp_path / "base" / name).write_bytes((tables / name).read_bytes())
+    data = _with(lambda d: d["world"]["counties"][0].update(
+        residents=60_000, map={"tables": {"facilities": "facilities.csv",
+                                          "villages": "villages.csv"}}))
+    write(tmp_path / "base", data, "base.yaml")
+    (tmp_path / "elsewhere").mkdir()
+    child = write(tmp_path / "elsewhere", {"extends": "../base/base.yaml", "name": "child"},
+                  "child.yaml")
+    loaded = load_scenario(child)
+    county = county_map(loaded.scenario.world, loaded.scenario.population.residents,
+                        loaded.base_dir)
+    assert "east/P1" in county.ids

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -126,6 +127,34 @@ def _extends_chain(path: Path, stack: tuple[Path, ...] = ()) -> list[_Layer]:
         raise ConfigError.one(path, "extends", f"file not found: {target} "
                                                f"(paths are relative to the extending file)")
     return [*_extends_chain(target, stack), _Layer(str(path), doc)]
+
+
+MAP_PATHS = (("graphml",), ("tables", "facilities"), ("tables", "villages"), ("tables", "travel"))
+"""File paths of a map's settings (``world`` or a county's ``map``)."""
+
+
+def _rebased(layer: _Layer, home: Path) -> _Layer:
+    """A layer whose map paths, relative to its own file, are made relative to ``home``.
+
+    Map files are found relative to the scenario file that is run; a path written in an
+    ``extends`` ancestor in another folder means the file beside that ancestor.
+    """
+    here = Path(layer.file).parent
+    if _same_file(here, home):
+        return layer
+    data = copy.deepcopy(layer.data)
+    world = data.get("world")
+    holders = [world] if isinstance(world, dict) else []
+    counties = world.get("counties") if isinstance(world, dict) else None
+    holders += [c["map"] for c in counties or [] if isinstance(c, dict)
+                and isinstance(c.get("map"), dict)] if isinstance(counties, list) else []
+    for holder in holders:
+        for keys in MAP_PATHS:
+            parent = holder.get(keys[0]) if len(keys) == 2 else holder
+            value = parent.get(keys[-1]) if isinstance(parent, dict) else None
+            if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+                parent[keys[-1]] = os.path.relpath(here.resolve() / value, home.resolve())
+    return _Layer(layer.file, data)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -262,7 +291,7 @@ def load_scenario(path: str | Path | None, overrides: Sequence[str] | None = Non
     file = None if path is None else Path(path)
     layers = [_Layer(None, Scenario().model_dump(mode="json"))]
     if file is not None:
-        layers += _extends_chain(file)
+        layers += [_rebased(layer, file.parent) for layer in _extends_chain(file)]
     if overrides:
         layers.append(_Layer(OVERRIDE_SOURCE, parse_overrides(overrides)))
     try:

@@ -223,7 +223,8 @@ def test_override_without_equals() -> None:
     assert "key=value" in str(info.value)
 
 
-@pytest.mark.parametrize("item", ["=5", "a..b=1", ".a=1", "a.=1", "a[0]=1"])
+@pytest.mark.parametrize("item", ["=5", "a..b=1", ".a=1", "a.=1", "a[]=1", "a[-1]=1",
+                                  "[0].b=1", "a[0]b=1"])
 def test_override_with_malformed_key(item: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_overrides([item])

@@ -181,8 +181,8 @@ BAD = [
     ("twice", lambda d: d["world"]["counties"][1].update(name="east"),
      "used twice"),
     ("prefecture-only lever", lambda d: d["world"]["counties"][0].update(
-        policy={"reimbursement": {"employee_ratio_uplift": 0.1}}),
-     "world.counties[0].policy.reimbursement"),
+        policy={"capitation": {"strength": 0.5}}),
+     "world.counties[0].policy.capitation"),
     ("prefecture-only map key", lambda d: d["world"]["counties"][0]["map"].update(
         city_hospitals=2), "world.counties[0].map.city_hospitals"),
     ("map for the prefecture", lambda d: d["world"].update(graphml="a.graphml"),

@@ -109,7 +109,8 @@ def _load(scenario: Path, overrides: list[str] | None) -> LoadedScenario:
 
 Overrides = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a scenario value: dotted.key=value (repeatable)."),
+    typer.Option("--set", help="Override a scenario value: dotted.key=value, a list item as "
+                 "key[i].sub=value, e.g. world.counties[0].residents=300000 (repeatable)."),
 ]
 
 

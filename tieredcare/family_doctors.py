@@ -4,15 +4,23 @@ Teams are :class:`~tieredcare.facilities.DoctorTeam` agents at township centres;
 signed with which team lives in ``Population.team``. This module keeps the team arrays,
 places applicants within capacity, scores contacts for satisfaction, runs the annual
 renewal and signup campaigns, and says which facilities a contract covers.
+
+In a prefecture each county runs its own contracting (``family_doctor`` under the
+county's policy): its township centres' teams, and its residents' signups, gatekeeping,
+campaigns, "1+1+1" partners and renewal follow the county's settings. Settings are held
+as one value per county, looked up by the home village's county; where every county
+shares a value it is used as it is, so a lone county does no extra work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tieredcare.behaviour import contracts
+from tieredcare.config.policy import Campaign, FamilyDoctor, Policy
 from tieredcare.facilities import DoctorTeam
 from tieredcare.tiers import CITY, ELDERLY, LOW_INCOME
 
@@ -21,6 +29,26 @@ if TYPE_CHECKING:
 
 ONE = np.uint16(1)
 """One contact, in the counters' own dtype: np.add.at is many times faster without casting."""
+
+
+def _per_county(settings: list[FamilyDoctor], read: Callable[[FamilyDoctor], object]
+                ) -> np.ndarray:
+    """One value of the family-doctor settings per county."""
+    return np.array([read(fd) for fd in settings])
+
+
+def _campaigns(settings: list[FamilyDoctor]) -> list[tuple[Campaign, np.ndarray]]:
+    """Each distinct signup campaign of the counties, and the counties that run it."""
+    found: list[tuple[Campaign, np.ndarray]] = []
+    for k, fd in enumerate(settings):
+        if fd.campaign.intensity == 0.0:
+            continue
+        counties = next((c for campaign, c in found if campaign == fd.campaign), None)
+        if counties is None:
+            counties = np.zeros(len(settings), dtype=bool)
+            found.append((fd.campaign, counties))
+        counties[k] = True
+    return found
 
 
 class FamilyDoctors:
@@ -35,14 +63,22 @@ class FamilyDoctors:
         team_members: Residents signed with each team now.
         contracted: Residents under contract now: all, 65+, chronic.
         teams: The team agents.
+        combination: Whether "1+1+1" contracts are in force, by county.
+        adherence: Gatekeeping adherence in force, by county.
     """
 
     def __init__(self, model: TieredCareModel) -> None:
         self.model = model
-        county, fd = model.county, model.scenario.policy.family_doctor
+        county = model.county
+        # The scenario's settings (their own fields have no window; the levers among them,
+        # gatekeeping and "1+1+1", are refreshed in force by refresh()).
+        settings = [policy.family_doctor for policy in model.own_policies]
         centres = np.unique(county.home_township_centre)
-        self.team_facility = np.repeat(centres, fd.teams_per_township).astype(np.int32)
-        self.team_capacity = np.full(self.team_facility.size, fd.team_capacity, dtype=np.int64)
+        centre_county = county.facility_county[centres]
+        teams = _per_county(settings, lambda fd: fd.teams_per_township)[centre_county]
+        self.team_facility = np.repeat(centres, teams).astype(np.int32)
+        self.team_capacity = _per_county(settings, lambda fd: fd.team_capacity).astype(
+            np.int64)[county.facility_county[self.team_facility]]
         self.team_members = np.zeros(self.team_facility.size, dtype=np.int64)
         self.teams = [DoctorTeam(model, i, int(f)) for i, f in enumerate(self.team_facility)]
         self.contracted = np.zeros(3, dtype=np.int64)
@@ -51,7 +87,48 @@ class FamilyDoctors:
         self.county_partner = county.peoples_hospitals()[county.village_county]
         city = np.flatnonzero(county.tier == CITY)
         self.city_partner = city[np.argmin(county.village_minutes[:, city], axis=1)]
-        self._campaign: tuple[np.ndarray, np.ndarray] | None = None
+        self.village_doctors = _per_county(settings, lambda fd: fd.village_doctors_in_team)
+        self.signup_probability = _per_county(settings, lambda fd: [
+            fd.signup_probability[g] for g in ("elderly", "chronic", "other")])
+        self.signup_at_visit = _per_county(settings, lambda fd: fd.signup_at_visit)
+        self.satisfactory_wait = _per_county(settings, lambda fd: fd.satisfactory_wait_days)
+        self.renewal = {name: _per_county(settings, lambda fd, name=name: getattr(fd, name))
+                        for name in ("renewal_probability", "renewal_satisfaction_effect",
+                                     "renewal_reference_satisfaction")}
+        self.renewal_day_of_year = _per_county(settings, lambda fd: fd.renewal_day_of_year)
+        self.campaigns = _campaigns(settings)
+        self._planned: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.combination = np.zeros(county.n_counties, dtype=bool)
+        self.adherence = _per_county(settings, lambda fd: fd.gatekeeping.adherence)
+
+    # ------------------------------------------------------------------ per-county settings
+
+    def of_home(self, values: np.ndarray, home: np.ndarray) -> np.ndarray:
+        """Each home village's county's value of a per-county setting.
+
+        Args:
+            values: One value per county [K] (or [K, ...]).
+            home: Home villages.
+
+        Returns:
+            The values by village; the one value itself when every county shares it.
+        """
+        if (values == values[0]).all():
+            return values[0]
+        return values[self.model.county.village_county.take(home)]
+
+    def of_residents(self, values: np.ndarray, residents: np.ndarray) -> np.ndarray:
+        """Each resident's county's value of a per-county setting (see :meth:`of_home`)."""
+        if (values == values[0]).all():
+            return values[0]
+        return self.of_home(values, self.model.population.home.take(residents))
+
+    def in_counties(self, counties: np.ndarray) -> np.ndarray | None:
+        """Which residents live in the given counties [N]; None when that is everyone."""
+        if counties.all():
+            return None
+        county = self.model.county
+        return counties[county.village_county.take(self.model.population.home)]
 
     # ------------------------------------------------------------------ who covers whom
 
@@ -67,25 +144,40 @@ class FamilyDoctors:
             combination: Whether to include the "1+1+1" partners.
         """
         county = self.model.county
-        sites = [county.home_township_centre]
-        if self.model.scenario.policy.family_doctor.village_doctors_in_team:
+        centre = county.home_township_centre
+        sites = [centre]
+        if self.village_doctors.all():
             sites.append(county.villages)
+        elif self.village_doctors.any():
+            # Where the county's teams have no village doctors, the centre is the first
+            # contact either way: it stands in for the clinic.
+            sites.append(np.where(self.village_doctors[county.village_county],
+                                  county.villages, centre))
         if combination:
             sites += [self.county_partner, self.city_partner]
         return sites
 
-    def refresh(self, combination: bool) -> None:
-        """Tabulate :meth:`village_sites` as village × facility tables for fast look-ups.
+    def refresh(self, county_policies: list[Policy]) -> None:
+        """Take the gatekeeping and "1+1+1" levers in force in each county.
 
+        Tabulates :meth:`village_sites` as village × facility tables for fast look-ups:
         ``team_covers`` holds the team's own facilities; ``contract_covers`` adds the
-        "1+1+1" partners when that lever is in force (else it is ``team_covers`` itself).
+        "1+1+1" partners for villages of counties where that lever is in force (else it
+        is ``team_covers`` itself).
 
         Args:
-            combination: Whether "1+1+1" contracts are in force.
+            county_policies: The policy in force in each county.
         """
+        family = [policy.family_doctor for policy in county_policies]
+        self.adherence = _per_county(family, lambda fd: fd.gatekeeping.adherence)
+        self.combination = _per_county(family, lambda fd: fd.combination.enabled).astype(bool)
         self.team_covers = self._table(self.village_sites(combination=False))
-        self.contract_covers = (self._table(self.village_sites(combination=True))
-                                if combination else self.team_covers)
+        self.contract_covers = self.team_covers
+        if self.combination.any():
+            self.contract_covers = self.team_covers.copy()
+            linked = np.flatnonzero(self.combination[self.model.county.village_county])
+            for partner in (self.county_partner, self.city_partner):
+                self.contract_covers[linked, partner[linked]] = True
 
     def _table(self, sites: list[np.ndarray]) -> np.ndarray:
         county = self.model.county
@@ -149,15 +241,16 @@ class FamilyDoctors:
     def sign_at_start(self) -> None:
         """Initial contracts: each resident signs with the group's coverage probability."""
         pop = self.model.population
-        chance = self.coverage_target()
+        chance = self.coverage_target(np.arange(pop.size))
         self.sign(np.flatnonzero(self.model.streams["signup"].random(pop.size) < chance))
 
-    def coverage_target(self, residents: np.ndarray | None = None) -> np.ndarray:
-        """Coverage each resident's group tends to (``signup_probability``)."""
-        p = self.model.scenario.policy.family_doctor.signup_probability
-        table = np.array([p["elderly"], p["chronic"], p["other"]])
-        group = self.model.population.priority_group()
-        return table[group if residents is None else group[residents]]
+    def coverage_target(self, residents: np.ndarray) -> np.ndarray:
+        """Coverage each resident's group tends to in the county (``signup_probability``)."""
+        group = self.model.population.priority_group().take(residents)
+        table = self.of_residents(self.signup_probability, residents)
+        if table.ndim == 1:  # every county's table is the same
+            return table.take(group)
+        return np.take_along_axis(table, group[:, None], axis=1)[:, 0]
 
     # ------------------------------------------------------------------ contacts
 
@@ -180,59 +273,81 @@ class FamilyDoctors:
         if wait is None:
             np.add.at(pop.contacts_bad, resident[own], ONE)
             return
-        fd = model.scenario.policy.family_doctor
-        good = own & treated & (wait <= fd.satisfactory_wait_days)
+        home = ep["home"][rows]
+        good = own & treated & (wait <= self.of_home(self.satisfactory_wait, home))
         np.add.at(pop.contacts_good, resident[good], ONE)
         np.add.at(pop.contacts_bad, resident[own & ~good], ONE)
-        home_centre = model.county.home_township_centre[ep["home"][rows]]
+        home_centre = model.county.home_township_centre[home]
         visitor = np.flatnonzero((pop.team[resident] < 0) & (fac == home_centre)
                                  & ~ep["recovery"][rows])
         offered = model.streams.uniform("signup_visit", ep["id"][rows[visitor]])
-        visitor = visitor[offered < fd.signup_at_visit]
+        visitor = visitor[offered < self.of_home(self.signup_at_visit, home[visitor])]
         if visitor.size:
             self.sign(np.unique(resident[visitor]))
 
     # ------------------------------------------------------------------ renewal, campaigns
 
-    def renew(self) -> None:
-        """Annual renewal: contracts renew or lapse by satisfaction; others may sign."""
+    def renewal_day(self, day_of_year: int) -> None:
+        """Renew the contracts of the counties whose renewal day it is."""
+        due = self.renewal_day_of_year == day_of_year
+        if due.any():
+            self.renew(due)
+
+    def renew(self, counties: np.ndarray | None = None) -> None:
+        """Annual renewal: contracts renew or lapse by satisfaction; others may sign.
+
+        Args:
+            counties: Which counties renew today [K]; all when None.
+        """
         model = self.model
-        pop, fd = model.population, model.scenario.policy.family_doctor
+        pop = model.population
         rng = model.streams["renewal"]
-        signed = np.flatnonzero(pop.team >= 0)
+        among = None if counties is None else self.in_counties(counties)
+        was_signed = pop.team >= 0
+        if among is not None:
+            was_signed &= among
+        signed = np.flatnonzero(was_signed)
         keep = rng.random(signed.size) < contracts.renewal_chance(
-            pop.contacts_good[signed], pop.contacts_bad[signed], fd.renewal_probability,
-            fd.renewal_satisfaction_effect, fd.renewal_reference_satisfaction)
+            pop.contacts_good[signed], pop.contacts_bad[signed],
+            *(self.of_residents(self.renewal[name], signed) for name in (
+                "renewal_probability", "renewal_satisfaction_effect",
+                "renewal_reference_satisfaction")))
         lapsed = signed[~keep]
         self.team_members -= np.bincount(pop.team[lapsed], minlength=self.team_members.size)
         pop.team[lapsed] = -1
         self._count(lapsed, -1)
-        pop.contacts_good[:] = 0
-        pop.contacts_bad[:] = 0
-        unsigned = np.ones(pop.size, dtype=bool)
-        unsigned[signed] = False
+        unsigned = ~was_signed if among is None else among & ~was_signed
+        if among is None:
+            pop.contacts_good[:] = 0
+            pop.contacts_bad[:] = 0
+        else:
+            pop.contacts_good[among] = 0
+            pop.contacts_bad[among] = 0
         candidates = np.flatnonzero(unsigned)
-        chance = contracts.steady_signup_chance(self.coverage_target(candidates),
-                                                fd.renewal_probability)
+        chance = contracts.steady_signup_chance(
+            self.coverage_target(candidates),
+            self.of_residents(self.renewal["renewal_probability"], candidates))
         self.sign(candidates[rng.random(candidates.size) < chance])
 
     def campaign_day(self, day: int) -> None:
-        """Run the signup campaign on ``day``: plan it on its first day, sign those due."""
-        campaign = self.model.scenario.policy.family_doctor.campaign
-        if campaign.intensity == 0.0:
-            return
-        start, stop = campaign.window()
-        if day == start:
-            self._plan_campaign(start, stop)
-        if self._campaign is not None and start <= day < stop:
-            due, residents = self._campaign
-            self.sign(residents[due == day])
+        """Run the signup campaigns on ``day``: plan each on its first day, sign those due."""
+        for i, (campaign, counties) in enumerate(self.campaigns):
+            start, stop = campaign.window()
+            if day == start:
+                self._planned[i] = self._plan_campaign(campaign, counties, start, stop)
+            if i in self._planned and start <= day < stop:
+                due, residents = self._planned[i]
+                self.sign(residents[due == day])
 
-    def _plan_campaign(self, start: int, stop: int) -> None:
-        """Draw who the campaign reaches and on which day (one pass over residents)."""
+    def _plan_campaign(self, campaign: Campaign, counties: np.ndarray, start: int,
+                       stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Draw who a campaign reaches and on which day (one pass over residents).
+
+        Returns:
+            ``(due, residents)``: the day each resident reached is signed.
+        """
         model = self.model
         pop = model.population
-        campaign = model.scenario.policy.family_doctor.campaign
         groups = set(campaign.target_groups)
         target = np.zeros(pop.size, dtype=bool)
         if "everyone" in groups:
@@ -243,8 +358,11 @@ class FamilyDoctors:
             target |= pop.chronic
         if "disabled_poor" in groups:
             target |= pop.disabled | (pop.income_group == LOW_INCOME)
+        among = self.in_counties(counties)
+        if among is not None:
+            target &= among
         rng = model.streams["campaign"]
         reached = np.flatnonzero(target & (pop.team < 0))
         reached = reached[rng.random(reached.size) < campaign.intensity]
         due = start + rng.integers(0, stop - start, size=reached.size)
-        self._campaign = (due, reached)
+        return due, reached

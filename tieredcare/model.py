@@ -30,7 +30,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from tieredcare.behaviour.costs import CostRules
+from tieredcare.behaviour.costs import Tariffs
 from tieredcare.behaviour.referral import referral_targets, treats
 from tieredcare.behaviour.trust import Perception
 from tieredcare.config.policy import in_force, levers
@@ -67,6 +67,10 @@ class TieredCareModel(mesa.Model):
         facilities: Facility agents, in facility-index order.
         family_doctors: The family-doctor teams (agents) and their contracts.
         policy: The policy in force today (levers outside their window at their defaults).
+        own_policies: Each county's policy as the scenario sets it, whatever the day (the
+            prefecture's with the county's own levers; the scenario's for a lone county).
+        county_policies: Each county's policy in force today; None for a lone county.
+        tariffs: Prices under the insurance rules in force, by the patient's home county.
         episodes: Open episodes.
         counters: Daily event counts the indicators are computed from.
         timeline: Lever switches that happened, as ``{"day", "lever", "switch"}`` records.
@@ -85,6 +89,9 @@ class TieredCareModel(mesa.Model):
         self.state = FacilityState.from_county(self.county, scenario)
         self.facilities = [Facility(self, i) for i in range(self.county.n_facilities)]
         self._setup_choice_sets()
+        # In a prefecture each county has its policy: the prefecture's with its own levers.
+        self.own_policies = [scenario.county_policy(c) for c in scenario.world.counties] \
+            or [scenario.policy]
         self.family_doctors = FamilyDoctors(self)
         self.emergency_line = np.isin(np.arange(len(SERVICE_LINES)), EMERGENCY_LINES)
         self.groups = self._group_counters()
@@ -98,12 +105,10 @@ class TieredCareModel(mesa.Model):
             group_size=self._group_sizes(),
         )
         self.timeline: list[dict[str, object]] = []
-        # In a prefecture each county has its policy: the prefecture's with its own levers.
-        self._county_policies = [scenario.county_policy(c) for c in scenario.world.counties]
         self._levers = levers(scenario.policy) | {
             f"{c.name}: {key}": lever
-            for c, policy in zip(scenario.world.counties, self._county_policies, strict=True)
-            for key, lever in levers(policy).items()
+            for k, c in enumerate(scenario.world.counties)
+            for key, lever in levers(self.own_policies[k]).items()
             if getattr(c.policy, key.split(".")[0], None) is not None}
         self._switch_days = {day for lever in self._levers.values()
                              for day in (lever.start_day, lever.end_day) if day is not None}
@@ -162,12 +167,15 @@ class TieredCareModel(mesa.Model):
                                       "switch": "on" if now else "off"})
         self._switches = switches
         self.policy = in_force(self.scenario.policy, self.day)
-        self.county_policies = [in_force(p, self.day) for p in self._county_policies] or None
-        self.rules = CostRules.build(self.policy, self.scenario.costs, self.county.tier)
+        self.county_policies = [in_force(p, self.day) for p in self.own_policies] \
+            if self.scenario.world.counties else None
+        in_counties = self.county_policies or [self.policy]
+        self.tariffs = Tariffs.build(in_counties, self.scenario.costs, self.county.tier,
+                                     self.county.village_county)
         self.state.set_capacity(*capacity_in_force(self.base_state, self.county, self.policy,
                                                    self.county_policies))
         self.reserved = np.asarray(self.policy.reserved_slots.by_tier())[self.county.tier]
-        self.family_doctors.refresh(self.policy.family_doctor.combination.enabled)
+        self.family_doctors.refresh(in_counties)
         self.refresh_capability()
 
     def refresh_capability(self) -> None:
@@ -286,9 +294,11 @@ class TieredCareModel(mesa.Model):
         info = self.population.resident(i)
         home = self.population.home[i]
         info["home_village_id"] = self.county.ids[self.county.villages[home]]
-        combination = self.policy.family_doctor.combination.enabled
+        combination = bool(self.family_doctors.combination[self.county.village_county[home]])
         covered = self.family_doctors.facilities(np.array([i]), combination)
-        info["family_doctor"] = [self.county.ids[f[0]] for f in covered if f[0] >= 0]
+        # Where a county's teams have no village doctors the centre stands in for the clinic.
+        ids = [self.county.ids[f[0]] for f in covered if f[0] >= 0]
+        info["family_doctor"] = list(dict.fromkeys(ids))
         ep = self.episodes
         rows = np.flatnonzero((ep["resident"] == i) & (ep["status"] != CLOSED))
         info["open_episodes"] = [ep.row(int(k)) for k in rows]

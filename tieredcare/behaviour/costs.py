@@ -11,10 +11,15 @@ non-referral penalty (holds a referral, or is an exempt emergency), and whether 
 facility is one the patient is contracted with. :class:`CostRules` holds the resulting
 tables, one row per kind of patient (:func:`tariff_code`) and one column per facility,
 so the daily loop looks prices up instead of recomputing them.
+
+In a prefecture a county may keep its own insurance rules; :class:`Tariffs` holds the
+tables of each distinct set of rules in force and says whose rules each village's
+residents pay by (their home county's, wherever they are treated).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +105,7 @@ class CostRules:
         cumulative_deductible: Whether referred inpatients pay only the deductible difference.
         recovery_deductible_waived: Whether recovery stays after a downward referral are free
             of the deductible.
+        emergencies_exempt: Whether exempt emergencies escape the non-referral penalty.
     """
 
     cost: np.ndarray
@@ -111,6 +117,7 @@ class CostRules:
     inpatient_deductible: np.ndarray
     cumulative_deductible: bool
     recovery_deductible_waived: bool
+    emergencies_exempt: bool
 
     @classmethod
     def build(cls, policy: Policy, costs: Costs, tier: np.ndarray) -> CostRules:
@@ -155,7 +162,110 @@ class CostRules:
             cumulative_deductible=policy.referral_incentives.cumulative_deductible,
             recovery_deductible_waived=(
                 policy.referral_incentives.no_deductible_after_down_referral),
+            emergencies_exempt=policy.referral_incentives.emergencies_exempt,
         )
+
+
+def pricing_key(policy: Policy) -> tuple[object, ...]:
+    """What :meth:`CostRules.build` reads of a policy, timing aside: equal keys, equal tables."""
+    timing = {"start_day", "end_day"}
+    return (policy.reimbursement.model_dump(exclude=timing),
+            policy.referral_incentives.model_dump(exclude=timing),
+            policy.contract_bonus.model_dump(exclude=timing),
+            policy.family_doctor.gatekeeping.compulsory_for_reimbursement)
+
+
+@dataclass(frozen=True)
+class Tariffs:
+    """The :class:`CostRules` of every distinct insurance scheme in force, stacked.
+
+    A prefecture pools insurance by default (one scheme), but a county may keep its own
+    reimbursement, referral incentives and contract bonus. A patient pays by the rules
+    of the home county wherever treated, the shared city hospitals included. Table ``p``
+    takes rows ``p · rows_per_table`` onwards of the stacked tables; with one scheme
+    there is one table and ``village_table`` is None, so prices cost no more than in one
+    county.
+
+    Attributes:
+        cost: Full cost [table · code, F] [CNY].
+        ratio: Reimbursement ratio [table · code, F].
+        deductible: Deductible [table · code, F] [CNY].
+        contact_cap: Most the insurer pays per contact [table · code, F] [CNY].
+        fund: What the insurer pays before the annual cap and any deductible offset
+            [table · code, F] [CNY].
+        rows_per_table: Rows of one table (kinds of patient).
+        annual_cap: Most the insurer pays per resident-year [table, care type] [CNY].
+        inpatient_deductible: Inpatient deductible [table, tier] [CNY].
+        cumulative_deductible: Whether each table has the cumulative deductible [table].
+        recovery_deductible_waived: Whether each table waives the recovery deductible [table].
+        emergencies_exempt: Whether each table exempts emergencies from penalties [table].
+        village_table: Table of each village's residents [V]; None when there is one.
+        offsets_deductible: Whether any table offsets deductibles (the slower price path).
+    """
+
+    cost: np.ndarray
+    ratio: np.ndarray
+    deductible: np.ndarray
+    contact_cap: np.ndarray
+    fund: np.ndarray
+    rows_per_table: int
+    annual_cap: np.ndarray
+    inpatient_deductible: np.ndarray
+    cumulative_deductible: np.ndarray
+    recovery_deductible_waived: np.ndarray
+    emergencies_exempt: np.ndarray
+    village_table: np.ndarray | None
+    offsets_deductible: bool
+
+    @classmethod
+    def build(cls, county_policies: Sequence[Policy], costs: Costs, tier: np.ndarray,
+              village_county: np.ndarray) -> Tariffs:
+        """One table per distinct scheme among the counties' policies in force.
+
+        Args:
+            county_policies: The policy in force in each county (one for a lone county).
+            costs: Full costs of care.
+            tier: Tier of each facility [F].
+            village_county: County of each village [V].
+        """
+        keys: list[tuple[object, ...]] = []
+        tables: list[CostRules] = []
+        county_table = []
+        for policy in county_policies:
+            key = pricing_key(policy)
+            if key not in keys:
+                keys.append(key)
+                tables.append(CostRules.build(policy, costs, tier))
+            county_table.append(keys.index(key))
+
+        def stacked(name: str) -> np.ndarray:
+            arrays = [getattr(t, name) for t in tables]
+            return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+        def flags(name: str) -> np.ndarray:
+            return np.array([getattr(t, name) for t in tables], dtype=bool)
+
+        cumulative, waived = flags("cumulative_deductible"), flags("recovery_deductible_waived")
+        return cls(
+            cost=stacked("cost"), ratio=stacked("ratio"), deductible=stacked("deductible"),
+            contact_cap=stacked("contact_cap"), fund=stacked("fund"),
+            rows_per_table=tables[0].cost.shape[0],
+            annual_cap=np.array([t.annual_cap for t in tables]),
+            inpatient_deductible=np.array([t.inpatient_deductible for t in tables]),
+            cumulative_deductible=cumulative, recovery_deductible_waived=waived,
+            emergencies_exempt=flags("emergencies_exempt"),
+            village_table=(np.asarray(county_table, dtype=np.int64)[village_county]
+                           if len(tables) > 1 else None),
+            offsets_deductible=bool(cumulative.any() or waived.any()),
+        )
+
+    def table_of(self, home: np.ndarray) -> np.ndarray | None:
+        """Table each patient of ``home`` villages pays by; None when there is one."""
+        return None if self.village_table is None else self.village_table.take(home)
+
+    def each(self, values: np.ndarray, table: np.ndarray | None) -> np.ndarray:
+        """A per-table value for each patient (of the one table, if ``table`` is None)."""
+        return values[0] if table is None else values[table]
 
 
 def _tier_rules(policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

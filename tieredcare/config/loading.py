@@ -4,7 +4,10 @@ A scenario is built from layers, later layers winning: the schema defaults, the 
 files named by ``extends:`` (root first), the scenario file itself and finally the
 ``--set key=value`` overrides. Mappings merge key by key; lists and scalars replace. A
 service-line mix (an open mapping whose keys are data, not fields) is always replaced as
-a whole, because merging two mixes key by key would silently break their sum to 1.
+a whole, because merging two mixes key by key would silently break their sum to 1. An
+override may address an item of a list that the layers below it hold,
+``world.counties[0].residents`` (or ``world.counties.0.residents``): it merges into that
+item, key by key, and leaves the rest of the list as it is.
 
 Every problem is reported as a :class:`ConfigError` naming the file that set the key, the
 dotted key path and what is allowed there, so a typo deep in a sweep never surfaces as a
@@ -38,14 +41,61 @@ OVERRIDE_SOURCE = "--set"
 # ----------------------------------------------------------------------------- merging
 
 
+class _ItemOverrides(dict):
+    """Overrides of items of a list, by index: merged into those items, not replacing the list.
+
+    Only ``--set`` builds these (``key[i]=...``), so a list item that is not there is
+    reported against ``"--set"``.
+    """
+
+
 def _merge(base: Any, over: Any, loc: Loc = ()) -> Any:
     """Deep-merge ``over`` onto ``base``: mappings key by key, anything else replaces."""
+    if isinstance(over, _ItemOverrides):
+        return _merge_items(base, over, loc)
     if not (isinstance(base, dict) and isinstance(over, dict)) or (loc and is_open_mapping(loc)):
         return copy.deepcopy(over)
     merged = dict(base)
     for key, value in over.items():
         merged[key] = _merge(base[key], value, (*loc, key)) if key in base else copy.deepcopy(value)
     return merged
+
+
+def _merge_items(base: Any, over: _ItemOverrides, loc: Loc) -> list:
+    """Merge overrides of list items into the items of ``base``, which must hold them all.
+
+    Raises:
+        ConfigError: Attributed to ``"--set"``, if ``base`` is not a list or an index is
+            past its end.
+    """
+    if not isinstance(base, list):
+        raise ConfigError.one(OVERRIDE_SOURCE, format_key((*loc, min(over))),
+                              f"{format_key(loc)} is {_kind(base)}, not a list: only items "
+                              f"of a list are set by index")
+    merged = list(base)
+    for index, value in over.items():
+        if index >= len(base):
+            raise ConfigError.one(OVERRIDE_SOURCE, format_key((*loc, index)),
+                                  f"no such item: {_items_allowed(format_key(loc), base)}")
+        merged[index] = _merge(base[index], value, (*loc, index))
+    return merged
+
+
+def _items_allowed(key: str, items: list) -> str:
+    """Which indices of the list at ``key`` exist, for a message."""
+    if not items:
+        return f"{key} is an empty list; allowed: set the whole list, e.g. {key}=[...]"
+    span = "0" if len(items) == 1 else f"0–{len(items) - 1}"
+    return f"{key} has {len(items)} item{'s' if len(items) > 1 else ''}: {span}"
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in a user's words, for a message."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, dict):
+        return "a mapping of keys"
+    return show(value, 40)
 
 
 @dataclass(frozen=True)
@@ -188,7 +238,9 @@ def parse_overrides(items: Iterable[str]) -> dict:
 
     Values are read as YAML (with the bounds of the file reader), so ``0.9``, ``true``,
     ``[1, 2]`` and ``{a: 1}`` have their YAML types; an empty value is null. Later items
-    win.
+    win. A key may address an item of a list as ``key[i]`` or ``key.i``
+    (``world.counties[0].residents``); such items are kept apart from mappings and are
+    merged into the list's existing item when the layers are merged.
 
     Args:
         items: Strings of the form ``dotted.key=value``.
@@ -198,14 +250,15 @@ def parse_overrides(items: Iterable[str]) -> dict:
 
     Raises:
         ConfigError: Attributed to ``"--set"``, for an item without ``=``, with an empty
-            or malformed key, or with a value that is not valid YAML.
+            or malformed key, with a value that is not valid YAML, or indexing past the
+            end of a list set whole by an earlier item.
     """
     result: dict = {}
     problems: list[ConfigProblem] = []
     for item in items:
         try:
-            key, value = _parse_override(item)
-            _merge_into(result, key, value)
+            loc, value = _parse_override(item)
+            _merge_into(result, loc, value)
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -213,32 +266,84 @@ def parse_overrides(items: Iterable[str]) -> dict:
     return result
 
 
-def _parse_override(item: str) -> tuple[str, Any]:
+_PART = re.compile(r"(?P<name>[^\s.\[\]=]+)(?P<items>(?:\[[0-9]+\])*)")
+"""One dotted part of a ``--set`` key: a name, optionally followed by ``[i]`` indices."""
+
+
+def _parse_override(item: str) -> tuple[Loc, Any]:
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep:
         raise ConfigError.one(OVERRIDE_SOURCE, "", f"{item!r} is not of the form key=value "
                                                    f"(e.g. policy.referral.recovery_stay_days=5)")
-    parts = key.split(".")
-    if not key or not all(re.fullmatch(r"[^\s.\[\]=]+", p) for p in parts):
+    loc = _override_loc(key)
+    if loc is None:
         raise ConfigError.one(OVERRIDE_SOURCE, "", f"{item!r} has an empty or malformed key; "
-                              f"use dotted names such as policy.referral.recovery_stay_days "
-                              f"(set a list whole, e.g. choice.quality=[1, 2, 3, 4])")
+                              f"use dotted names such as policy.referral.recovery_stay_days, "
+                              f"list items as world.counties[0].residents (or "
+                              f"world.counties.0.residents)")
     try:
-        return key, parse_yaml(raw)
+        return loc, parse_yaml(raw)
     except YamlInputError as exc:
-        raise ConfigError.one(OVERRIDE_SOURCE, key, str(exc)) from None
+        raise ConfigError.one(OVERRIDE_SOURCE, format_key(loc), str(exc)) from None
 
 
-def _merge_into(result: dict, key: str, value: Any) -> None:
-    node = result
-    *parents, last = key.split(".")
-    for part in parents:
-        if not isinstance(node.get(part, {}), dict):
-            # An earlier item set this prefix to a scalar; the later, deeper item wins.
-            node[part] = {}
-        node = node.setdefault(part, {})
-    node[last] = value
+def _override_loc(key: str) -> Loc | None:
+    """``a.b[2].c`` or ``a.b.2.c`` as ``("a", "b", 2, "c")``; None if malformed.
+
+    A dotted part made of digits is a list index (no mapping of the schema has such
+    keys), except the first, which names a top-level key.
+    """
+    loc: list[str | int] = []
+    for depth, part in enumerate(key.split(".")):
+        if depth and re.fullmatch(r"[0-9]+", part):
+            loc.append(int(part))
+            continue
+        match = _PART.fullmatch(part)
+        if match is None:
+            return None
+        loc.append(match["name"])
+        loc += [int(i) for i in re.findall(r"\[([0-9]+)\]", match["items"])]
+    return tuple(loc)
+
+
+def _merge_into(result: dict, loc: Loc, value: Any) -> None:
+    """Set ``value`` at ``loc`` in the overrides; a deeper, later item wins over a scalar."""
+    node: Any = result
+    for depth, part in enumerate(loc[:-1]):
+        node = _descend(node, part, isinstance(loc[depth + 1], int), loc[: depth + 1])
+    if isinstance(node, list):
+        _check_index(node, loc)
+    node[loc[-1]] = value
+
+
+def _descend(node: Any, part: str | int, indexed: bool, loc: Loc) -> Any:
+    """The container at ``node[part]`` to set into, made when missing or of the wrong kind.
+
+    ``indexed`` says whether the next part is a list index. A list given whole by an
+    earlier item is set into in place, so ``x=[...]`` then ``x[0].y=1`` changes that list.
+    """
+    if isinstance(node, list):
+        _check_index(node, loc)
+        child = node[part]
+    else:
+        child = node.get(part)
+    if indexed:
+        fits = isinstance(child, list | _ItemOverrides)
+    else:
+        fits = isinstance(child, dict) and not isinstance(child, _ItemOverrides)
+    if not fits:
+        child = _ItemOverrides() if indexed else {}
+        node[part] = child
+    return child
+
+
+def _check_index(items: list, loc: Loc) -> None:
+    """Refuse an index past the end of a list an earlier ``--set`` item gave whole."""
+    if loc[-1] >= len(items):
+        raise ConfigError.one(OVERRIDE_SOURCE, format_key(loc),
+                              f"no such item: {_items_allowed(format_key(loc[:-1]), items)} "
+                              f"(as set by an earlier --set)")
 
 
 # ----------------------------------------------------------------------------- validation

@@ -12,7 +12,16 @@ from typing import Literal
 from pydantic import Field, create_model, field_validator, model_validator
 
 from tieredcare.config.fields import ASSUMPTION, Section, ServiceLine, param
-from tieredcare.config.policy import Capacity, CountyServices, DoctorsSentDown, Telemedicine
+from tieredcare.config.policy import (
+    Capacity,
+    ContractBonus,
+    CountyServices,
+    DoctorsSentDown,
+    FamilyDoctor,
+    ReferralIncentives,
+    Reimbursement,
+    Telemedicine,
+)
 from tieredcare.tiers import SERVICE_LINES
 
 # ----------------------------------------------------------------------------- world
@@ -159,8 +168,19 @@ class CountyPolicy(Section):
 
     A lever given here is the prefecture's setting of that lever with the county's keys
     put over it (merged when the scenario is read), so it is complete.
+
+    Insurance is pooled at the prefecture by default (市级统筹), but a county may keep its
+    own scheme: ``reimbursement``, ``referral_incentives`` and ``contract_bonus`` then apply
+    to its residents wherever they are treated, the shared city hospitals included.
+    ``family_doctor`` is the county's contracting (teams, signups, gatekeeping, campaigns,
+    "1+1+1", renewal) for its residents and its township centres' teams. Capacity, doctors
+    sent down, telemedicine and service lines apply to the county's own facilities.
     """
 
+    reimbursement: Reimbursement | None = None
+    referral_incentives: ReferralIncentives | None = None
+    contract_bonus: ContractBonus | None = None
+    family_doctor: FamilyDoctor | None = None
     capacity: Capacity | None = None
     doctors_sent_down: DoctorsSentDown | None = None
     telemedicine: Telemedicine | None = None

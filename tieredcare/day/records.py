@@ -159,8 +159,7 @@ def end_of_day(model: TieredCareModel) -> None:
     c.beds[r] = st.beds
     ep.compact(min_share=0.3)
     day_of_year = model.day % DAYS_PER_YEAR
-    if day_of_year == model.scenario.policy.family_doctor.renewal_day_of_year:
-        model.family_doctors.renew()
+    model.family_doctors.renewal_day(day_of_year)  # each county on its own renewal day
     if day_of_year == DAYS_PER_YEAR - 1:
         model.population.fund_paid[:] = 0.0  # caps are per calendar year
     c.contracted[r] = model.family_doctors.contracted

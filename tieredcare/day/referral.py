@@ -73,13 +73,18 @@ def refer(model: TieredCareModel, rows: np.ndarray, down: bool) -> None:
 
 
 def to_partner_hospital(model: TieredCareModel, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """With "1+1+1" contracts, refer to the contract's county or city hospital if able."""
-    if not model.policy.family_doctor.combination.enabled or rows.size == 0:
+    """With "1+1+1" contracts, refer to the contract's county or city hospital if able.
+
+    Only patients whose home county has "1+1+1" contracts in force have partners.
+    """
+    fd = model.family_doctors
+    if not fd.combination.any() or rows.size == 0:
         return target
     ep = model.episodes
-    covered = model.family_doctors.facilities(ep["resident"][rows], combination=True)
+    covered = fd.facilities(ep["resident"][rows], combination=True)
+    linked = fd.of_home(fd.combination, ep["home"][rows])
     need = model.need(rows)
-    county_partner, city_partner = covered[-2], covered[-1]
+    county_partner, city_partner = (np.where(linked, partner, -1) for partner in covered[-2:])
     safe = np.maximum(target, 0)
     hospital_needed = (target >= 0) & (model.county.tier[safe] >= COUNTY)
     out_of_county = (target >= 0) & ~model.county.in_county[safe]

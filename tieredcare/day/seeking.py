@@ -52,9 +52,13 @@ def seek_care(model: TieredCareModel, rows: np.ndarray) -> None:
 
 
 def _keeps_to_gatekeeping(model: TieredCareModel, rows: np.ndarray) -> np.ndarray:
-    """Whether each episode's patient is contracted and starts with the family doctor."""
-    signed = model.population.team[model.episodes["resident"][rows]] >= 0
-    adherence = model.policy.family_doctor.gatekeeping.adherence
+    """Whether each episode's patient is contracted and starts with the family doctor.
+
+    Adherence is the gatekeeping in force in the patient's home county.
+    """
+    ep, fd = model.episodes, model.family_doctors
+    signed = model.population.team[ep["resident"][rows]] >= 0
+    adherence = fd.of_home(fd.adherence, ep["home"][rows])
     return signed & (model.draw("gatekeeping", rows) < adherence)
 
 

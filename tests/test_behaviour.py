@@ -212,6 +212,7 @@ def choosers(n: int = 1, **changes: object) -> Choosers:
         "minutes": np.tile([10.0, 25.0, 40.0, 60.0, 90.0], (n, 1)),
         "oop": np.tile([20.0, 50.0, 120.0, 200.0, 300.0], (n, 1)),
         "wait_days": np.tile([0.0, 0.5, 0.2, 1.0, 0.0], (n, 1)),
+        "outpatient_wait_hours": np.tile([0.0, 0.1, 0.5, 1.0, 0.2], (n, 1)),
         "quality": np.tile([0.3, 0.45, 0.7, 0.9, 1.0], (n, 1)),
         "capable": np.tile([True, True, True, True, True], (n, 1)),
         "severity": np.full(n, 2, dtype=np.int8),

@@ -17,7 +17,8 @@ def choosers(n: int, outside: np.ndarray | None) -> Choosers:
     """Patients with two equal candidates, a village clinic (0) and a township centre (1)."""
     return Choosers(
         candidates=np.tile([0, 1], (n, 1)), minutes=np.full((n, 2), 20.0),
-        oop=np.full((n, 2), 30.0), wait_days=np.zeros((n, 2)), quality=np.full((n, 2), 0.5),
+        oop=np.full((n, 2), 30.0), wait_days=np.zeros((n, 2)),
+        outpatient_wait_hours=np.zeros((n, 2)), quality=np.full((n, 2), 0.5),
         capable=np.ones((n, 2), bool), severity=np.ones(n, np.intp),
         income=np.full(n, 20_000.0), own_doctor=np.zeros((n, 2), bool),
         referral_target=np.full(n, -1), avoid=np.full(n, -1), referred=np.zeros(n, bool),

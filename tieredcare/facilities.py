@@ -36,9 +36,14 @@ class FacilityState:
         capability: Highest severity it treats.
         services: Service lines offered [F, L].
         stay_days: Mean length of stay by severity 0–4 [F, 5] [days].
+        consultation_hours: Mean time a doctor spends with an outpatient [F] [hours].
         outpatient_queue: Outpatients waiting at the end of yesterday.
         admission_queue: Patients waiting for a bed at the end of yesterday.
         occupied_beds: Beds occupied now.
+        outpatient_wait_hours: Mean wait for a doctor of today's outpatients (0 before the
+            queues are served) [hours].
+        expected_outpatient_wait: Wait for a doctor that patients expect, from the waits of
+            the last days (:mod:`tieredcare.queueing`) [hours].
     """
 
     outpatient_slots: np.ndarray
@@ -47,9 +52,12 @@ class FacilityState:
     capability: np.ndarray
     services: np.ndarray
     stay_days: np.ndarray
+    consultation_hours: np.ndarray
     outpatient_queue: np.ndarray
     admission_queue: np.ndarray
     occupied_beds: np.ndarray
+    outpatient_wait_hours: np.ndarray
+    expected_outpatient_wait: np.ndarray
 
     @classmethod
     def from_county(cls, county: CountyMap, scenario: Scenario) -> FacilityState:
@@ -66,9 +74,13 @@ class FacilityState:
             capability=county.capability.astype(np.int8).copy(),
             services=county.services.astype(bool).copy(),
             stay_days=stay[:, None] * factor[None, :],
+            consultation_hours=np.asarray(
+                scenario.service.consultation_minutes.as_list())[county.tier] / 60.0,
             outpatient_queue=np.zeros(n, dtype=np.int64),
             admission_queue=np.zeros(n, dtype=np.int64),
             occupied_beds=np.zeros(n, dtype=np.int64),
+            outpatient_wait_hours=np.zeros(n),
+            expected_outpatient_wait=np.zeros(n),
         )
 
     def capacity(self) -> tuple[np.ndarray, ...]:
@@ -89,8 +101,9 @@ class FacilityState:
     def expected_wait(self) -> np.ndarray:
         """Days a newcomer expects to wait, from yesterday's queues [queue type, F].
 
-        Outpatient: queue / daily slots. Admission: queue / (beds / mean stay), the number
-        of beds that free up per day.
+        Outpatient: queue / daily slots (waiting for a later day's slot; the wait for a
+        doctor within the day is :attr:`expected_outpatient_wait`). Admission: queue /
+        (beds / mean stay), the number of beds that free up per day.
         """
         slots = np.maximum(self.outpatient_slots, 1)
         discharges = np.maximum(self.beds / np.maximum(self.stay_days[:, 3], 1.0), 1e-9)
@@ -224,6 +237,7 @@ class Facility(mesa.Agent):
     beds = _StateValue("Inpatient beds.")
     quality = _StateValue("Perceived quality [index 0–1].")
     capability = _StateValue("Highest severity the facility treats.")
+    outpatient_wait_hours = _StateValue("Mean wait for a doctor of today's outpatients [hours].")
     outpatient_queue = _StateValue("Outpatients waiting at the end of yesterday.")
     admission_queue = _StateValue("Patients waiting for a bed at the end of yesterday.")
     occupied_beds = _StateValue("Beds occupied now.")

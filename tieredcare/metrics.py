@@ -57,6 +57,8 @@ class Counters:
         occupied_beds: Beds occupied at the end of the day.
         outpatient_slots: Outpatient slots the facility had that day.
         beds: Beds the facility had that day.
+        outpatient_wait_hours: Hours outpatients seen waited for a doctor, summed [hours].
+        admission_wait_days: Days admitted patients waited for a bed, summed [days].
         wait_hist: Served contacts by tier and days waited [day, tier, wait].
         onsets: New episodes of illness.
         unmet: Episodes that ended without treatment (forgone or no facility left).
@@ -91,6 +93,8 @@ class Counters:
     occupied_beds: np.ndarray = field(init=False)
     outpatient_slots: np.ndarray = field(init=False)
     beds: np.ndarray = field(init=False)
+    outpatient_wait_hours: np.ndarray = field(init=False)
+    admission_wait_days: np.ndarray = field(init=False)
     wait_hist: np.ndarray = field(init=False)
     onsets: np.ndarray = field(init=False)
     unmet: np.ndarray = field(init=False)
@@ -104,8 +108,9 @@ class Counters:
 
     PER_FACILITY = ("visits", "admissions", "recovery_admissions", "treated", "unreferred",
                     "referrals_up", "referrals_down", "outpatient_queue", "admission_queue",
-                    "occupied_beds", "outpatient_slots", "beds")
-    PER_FACILITY_FLOAT = ("oop", "fund", "perceived", "perception_weight")
+                    "occupied_beds", "outpatient_slots", "beds", "admission_wait_days")
+    PER_FACILITY_FLOAT = ("oop", "fund", "perceived", "perception_weight",
+                          "outpatient_wait_hours")
     PER_DAY = ("onsets", "unmet", "catastrophic")
 
     def __post_init__(self) -> None:
@@ -332,6 +337,18 @@ def _build() -> dict[str, Indicator]:
         ind.append(Indicator(f"mean_wait_{tier}", f"Mean wait, {tier}", "days",
                              f"Days from joining the queue to being seen or admitted, mean over "
                              f"contacts at {tier}-tier facilities.", _wait_sum(t), _wait_count(t)))
+    for t, tier in enumerate(TIERS):
+        ind.append(Indicator(f"mean_outpatient_wait_hours_{tier}",
+                             f"Mean outpatient wait, {tier}", "hours",
+                             f"Hours an outpatient waits for a doctor on the day of the visit, "
+                             f"mean over visits at {tier}-tier facilities.",
+                             _sum_over("outpatient_wait_hours", (t,)), _sum_over("visits", (t,))))
+        ind.append(Indicator(f"mean_admission_wait_days_{tier}",
+                             f"Mean wait for a bed, {tier}", "days",
+                             f"Days from joining the admission queue to admission, mean over "
+                             f"admissions at {tier}-tier facilities.",
+                             _sum_over("admission_wait_days", (t,)),
+                             _sum_over("admissions", (t,))))
     for t, tier in enumerate(TIERS):
         ind.append(Indicator(f"perceived_quality_{tier}", f"Perceived quality, {tier}",
                              "index 0–1", f"Perceived quality of {tier}-tier facilities in the "

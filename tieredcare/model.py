@@ -42,6 +42,7 @@ from tieredcare.facilities import Facility, FacilityState, capacity_in_force
 from tieredcare.family_doctors import FamilyDoctors
 from tieredcare.groups import GroupCounters, person_cell
 from tieredcare.metrics import Counters
+from tieredcare.queueing import ClinicDay
 from tieredcare.streams import RandomStreams
 from tieredcare.tiers import COUNTY, ELDERLY, EMERGENCY_LINES, SERVICE_LINES
 from tieredcare.world.network import CountyMap, county_map
@@ -87,6 +88,9 @@ class TieredCareModel(mesa.Model):
             scenario.population, self.county.village_population, self.streams["population"])
         self.base_state = FacilityState.from_county(self.county, scenario)
         self.state = FacilityState.from_county(self.county, scenario)
+        service = scenario.service
+        self.clinic_day = ClinicDay(service.opening_hours, service.peak_share,
+                                    service.peak_hours, service.consultation_cv)
         self.facilities = [Facility(self, i) for i in range(self.county.n_facilities)]
         self._setup_choice_sets()
         # In a prefecture each county has its policy: the prefecture's with its own levers.

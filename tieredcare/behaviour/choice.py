@@ -1,6 +1,7 @@
 """Facility choice by multinomial logit (DESIGN §4), vectorised over the day's patients.
 
-U = − β_cost·f(OOP/daily income) − β_travel·hours − β_wait·expected wait
+U = − β_cost·f(OOP/daily income) − β_travel·hours − β_wait·expected days of waiting
+    − β_outpatient_wait·expected hours waiting for a doctor
     + β_quality(severity)·quality + β_capable·[can treat] + β_contract·[own family doctor]
     + β_referred·[holds a referral there] + Gumbel noise
 
@@ -36,7 +37,10 @@ class Choosers:
         candidates: Facility index of each candidate [n, C]; -1 marks no candidate.
         minutes: One-way travel time to each candidate [n, C] [minutes].
         oop: Expected out-of-pocket cost at each candidate [n, C] [CNY].
-        wait_days: Expected wait at each candidate [n, C] [days].
+        wait_days: Expected wait at each candidate for a bed or a later day's slot [n, C]
+            [days].
+        outpatient_wait_hours: Expected wait for a doctor within the day at each candidate,
+            0 where the patient needs a bed [n, C] [hours].
         quality: Quality of each candidate [n, C] [index 0–1].
         capable: Whether each candidate can treat the episode [n, C].
         severity: Severity of each episode [n].
@@ -53,6 +57,7 @@ class Choosers:
     minutes: np.ndarray
     oop: np.ndarray
     wait_days: np.ndarray
+    outpatient_wait_hours: np.ndarray
     quality: np.ndarray
     capable: np.ndarray
     severity: np.ndarray
@@ -88,6 +93,7 @@ def utility(weights: Choice, c: Choosers) -> np.ndarray:
     u *= -weights.cost
     u -= (weights.travel / 60.0) * c.minutes
     u -= weights.wait * c.wait_days
+    u -= weights.outpatient_wait * c.outpatient_wait_hours
     u += np.asarray(weights.quality).take(c.severity - 1)[:, None] * c.quality
     u += weights.capable * c.capable
     u += weights.contract * c.own_doctor

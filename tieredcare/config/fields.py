@@ -110,5 +110,7 @@ CostByTier = _tier_values("CostByTier", "An amount of money for each tier, 0 to 
                           "[CNY].", 0.0, MAX_CNY)
 DaysByTier = _tier_values("DaysByTier", "A length of time for each tier, 0 to 365 [days].",
                           0.0, 365.0)
+MinutesByTier = _tier_values("MinutesByTier", "A short length of time for each tier, 0.5 to 240 "
+                             "[minutes].", 0.5, 240.0)
 ScaleByTier = _tier_values("ScaleByTier", "A multiplier for each tier, 0 (none) to 10 (ten "
                            "times) [ratio].", 0.0, 10.0)

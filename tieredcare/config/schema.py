@@ -20,6 +20,7 @@ from tieredcare.config.fields import (
     ByAge,
     CostByTier,
     DaysByTier,
+    MinutesByTier,
     Positive,
     Section,
     Share,
@@ -252,7 +253,13 @@ class Choice(Section):
     travel: float = param(1.3, "utility per hour", "Yu et al. BMJ Open 2021 (travel ≤ 1 h, β 1.3)",
                           "Weight of one-way travel time.", ge=0.0, le=50.0)
     wait: float = param(0.6, "utility per day", ASSUMPTION,
-                        "Weight of the expected wait seen in yesterday's queue.", ge=0.0, le=50.0)
+                        "Weight of the expected wait in days (for a bed, or for a later day's "
+                        "outpatient slot) seen in yesterday's queue.", ge=0.0, le=50.0)
+    outpatient_wait: float = param(
+        1.3, "utility per hour", "assumption: an hour in the waiting room weighs as an hour "
+        "of travel (Yu et al. BMJ Open 2021, β 1.3 per hour)",
+        "Weight of the expected wait for a doctor within the day, as patients heard of it "
+        "over the last days (see service.wait_memory_days).", ge=0.0, le=50.0)
     quality: list[Annotated[float, Field(ge=0.0, le=50.0)]] = param(
         lambda: [6.0, 9.0, 9.0, 12.0], "utility per quality unit", "DCEs: quality weighs more "
         "with severity (targets.md); magnitudes calibrated to primary share 50–56 % and county "
@@ -285,12 +292,12 @@ class CareSeeking(Section):
                           "episodes not taken to a doctor, so demand then rises by about "
                           "40 %).")
     self_treatment: list[Annotated[float, Field(ge=-50.0, le=50.0)]] = param(
-        lambda: [5.9, 4.9, 5.14, 3.14], "utility", "calibrated to CHARLS, NHSS 2018 and a rural "
+        lambda: [5.73, 4.73, 5.09, 3.09], "utility", "calibrated to CHARLS, NHSS 2018 and a rural "
         "survey (scripts/calibrate_care_seeking.py; README)",
         "Utility of self-treatment for severity 1, 2, 3 and 4, on the scale of the facility "
         "utilities.", min_length=4, max_length=4)
     no_care: list[Annotated[float, Field(ge=-50.0, le=50.0)]] = param(
-        lambda: [5.96, 4.96, 6.14, 4.14], "utility", "calibrated to CHARLS, NHSS 2018 and a "
+        lambda: [5.78, 4.78, 6.09, 4.09], "utility", "calibrated to CHARLS, NHSS 2018 and a "
         "rural survey (scripts/calibrate_care_seeking.py; README)",
         "Utility of going without any care for severity 1, 2, 3 and 4.",
         min_length=4, max_length=4)
@@ -344,6 +351,34 @@ class Service(Section):
     max_attempts: int = param(4, "facility choices", ASSUMPTION,
                               "Facilities tried per episode before it is recorded as unmet need.",
                               ge=1, le=10)
+    opening_hours: float = param(8.0, "hours per day", "assumption: 8:00–12:00 and 14:00–18:00",
+                                 "Outpatient opening hours of every facility.", ge=1.0, le=24.0)
+    consultation_minutes: MinutesByTier = param(
+        lambda: MinutesByTier(village=5.0, township=5.0, county=8.0, city=10.0, province=10.0),
+        "minutes", "primary care 4.3–6.3 min (standardised patients, rural China, Wang et al. "
+        "2021); tertiary hospitals median 10 min (Hu et al. Lancet 2018 abstract, 136 "
+        "hospitals); county: assumption",
+        "Mean time a doctor spends with an outpatient; with the day's slots it sets the "
+        "doctors on duty (see README, Outpatient waits).")
+    consultation_cv: float = param(1.0, "ratio", "assumption: exponential consultation times",
+                                   "Coefficient of variation of consultation times.",
+                                   ge=0.0, le=5.0)
+    peak_share: float = param(0.5, "share 0–1", ASSUMPTION,
+                              "Share of the day's outpatients who arrive in the morning peak.",
+                              ge=0.0, le=1.0)
+    peak_hours: float = param(2.0, "hours", ASSUMPTION, "Length of the morning peak.",
+                              ge=0.1, le=24.0)
+    wait_memory_days: float = param(
+        7.0, "days", ASSUMPTION,
+        "How long patients remember the waits they hear of: the expected wait for a doctor "
+        "moves 1/wait_memory_days of the way to each day's wait.", ge=1.0, le=365.0)
+
+    @model_validator(mode="after")
+    def _peak_within_day(self) -> Service:
+        if self.peak_hours >= self.opening_hours and self.peak_share < 1.0:
+            raise ValueError(f"peak_hours ({self.peak_hours}) must be < opening_hours "
+                             f"({self.opening_hours}) unless peak_share is 1")
+        return self
 
 
 # ----------------------------------------------------------------------------- scenario

@@ -67,19 +67,24 @@ class Facilities(Section):
 
     Capacities are sized per 1,000 residents so a smaller test county keeps the same
     load. Sizing assumes ~6 visits and ~0.18 admissions per resident-year (targets.md).
+    Beds are calibrated so that in ``scenarios/prefecture.yaml`` bed occupancy lands near
+    the NHC 2019 bulletin: township centres ~57.5 %, county (secondary) hospitals ~80 %,
+    city (tertiary) hospitals ≥ 90 % (README, Calibration). A village clinic's slots are
+    what one village doctor sees besides public-health work (assumption), so its day's
+    slots rarely run out: its few patients are seen the same day.
     """
 
     village: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=8.0, beds_per_1000=0.0, quality=0.25, capability=1,
+        outpatient_slots_per_1000=20.0, beds_per_1000=0.0, quality=0.25, capability=1,
         services=["general"]))
     township: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=8.0, beds_per_1000=1.3, quality=0.40, capability=2,
+        outpatient_slots_per_1000=8.0, beds_per_1000=0.75, quality=0.40, capability=2,
         services=["general", "paediatrics", "dentistry", "rehabilitation"]))
     county: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=8.0, beds_per_1000=2.6, quality=0.70, capability=3,
+        outpatient_slots_per_1000=8.0, beds_per_1000=2.3, quality=0.70, capability=3,
         services=_COUNTY_LINES))
     city: TierFacilities = Field(default_factory=lambda: TierFacilities(
-        outpatient_slots_per_1000=3.0, beds_per_1000=1.6, quality=0.90, capability=4,
+        outpatient_slots_per_1000=3.0, beds_per_1000=1.8, quality=0.90, capability=4,
         services=_ALL_LINES))
     province: TierFacilities = Field(default_factory=lambda: TierFacilities(
         outpatient_slots_per_1000=1.0, beds_per_1000=0.5, quality=1.0, capability=4,

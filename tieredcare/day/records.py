@@ -52,7 +52,12 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
     queue, resident = ep["queue"][rows], ep["resident"][rows]
     c.add_events(r, fac, visits=queue == OUTPATIENT, admissions=queue == INPATIENT,
                  recovery_admissions=ep["recovery"][rows], unreferred=~ep["referred"][rows])
-    wait = np.minimum(model.day - ep["queued_day"][rows], MAX_WAIT_BIN)
+    days_waited = model.day - ep["queued_day"][rows]
+    outpatient = queue == OUTPATIENT
+    c.add("outpatient_wait_hours", r, fac[outpatient],
+          model.state.outpatient_wait_hours.take(fac[outpatient]))
+    c.add("admission_wait_days", r, fac[~outpatient], days_waited[~outpatient])
+    wait = np.minimum(days_waited, MAX_WAIT_BIN)
     bins = c.wait_hist.shape[2]
     c.wait_hist[r] += np.bincount(model.county.tier[fac] * bins + wait,
                                   minlength=c.wait_hist[r].size
@@ -94,6 +99,8 @@ def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     }, sums={
         "travel_minutes": county.village_minutes.ravel().take(ep["home"][rows] * n_fac + fac),
         "wait_days": wait.astype(np.float64),
+        "outpatient_wait_hours": np.where(
+            outpatient, model.state.outpatient_wait_hours.take(fac), 0.0),
     })
     model.groups.last_outpatient_tier[ep["resident"][rows[outpatient]]] = tier[outpatient]
 

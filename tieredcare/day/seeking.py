@@ -22,6 +22,7 @@ from tieredcare.behaviour.choice import (
 from tieredcare.behaviour.choice import choose as logit_choice
 from tieredcare.day import pricing, records, transitions
 from tieredcare.episodes import CHOOSING
+from tieredcare.tiers import OUTPATIENT
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
@@ -128,6 +129,8 @@ def choosers(model: TieredCareModel, rows: np.ndarray, outside: bool = False) ->
     return Choosers(
         candidates=cand, minutes=minutes, oop=oop,
         wait_days=model.state.expected_wait().ravel().take(charged * np.int64(n_fac) + safe),
+        outpatient_wait_hours=np.where(
+            charged == OUTPATIENT, model.state.expected_outpatient_wait.take(safe), 0.0),
         quality=model.perceived_quality(home[:, None], safe), capable=capable,
         severity=severity, income=income,
         own_doctor=own_doctor, referral_target=target, avoid=ep["avoid"][rows],

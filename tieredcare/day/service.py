@@ -2,7 +2,9 @@
 
 Each facility serves its outpatient and admission queues up to its capacity, referred
 patients first (and part of the capacity reserved for them if the policy says so): it
-treats what it can and refers on what it cannot. Patients who have waited too long leave
+treats what it can and refers on what it cannot. Outpatients seen today wait for a doctor
+within the day (:mod:`tieredcare.queueing`); those beyond the day's slots wait for a later
+day. Patients who have waited too long leave
 and choose again, or forgo care.
 """
 
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare import queueing
 from tieredcare.arrays import rank_within, stochastic_round
 from tieredcare.day import records, referral, transitions
 from tieredcare.episodes import IN_BED, QUEUED
@@ -62,6 +65,7 @@ def serve(model: TieredCareModel) -> None:
     treated = (queue == INPATIENT) | (treatable & (ep["care"][rows] == OUTPATIENT))
     sent_down = treated & sends_follow_up_down(model, rows, fac)
     treated &= ~sent_down
+    wait_for_doctor(model, fac[queue == OUTPATIENT])
     records.record_contacts(model, rows, fac, treated, sent_down)
     admit(model, rows[queue == INPATIENT])
     transitions.close(model, rows[(queue == OUTPATIENT) & treated])
@@ -69,6 +73,22 @@ def serve(model: TieredCareModel) -> None:
     records.count_treated(model, rows[treated & ~ep["recovery"][rows]])
     referral.refer(model, rows[sent_down], down=True)
     referral.refer(model, rows[~treated & ~sent_down], down=False)
+
+
+def wait_for_doctor(model: TieredCareModel, fac: np.ndarray) -> None:
+    """Today's mean wait for a doctor at each facility, and what patients will expect.
+
+    Args:
+        model: The model.
+        fac: Facility of each outpatient seen today.
+    """
+    st, service = model.state, model.scenario.service
+    seen = np.bincount(fac, minlength=model.county.n_facilities)
+    st.outpatient_wait_hours = queueing.mean_wait_hours(
+        seen, st.outpatient_slots, st.consultation_hours, model.clinic_day)
+    # Patients hear of the waits of the last days, not only of today's.
+    st.expected_outpatient_wait += (st.outpatient_wait_hours - st.expected_outpatient_wait
+                                    ) / service.wait_memory_days
 
 
 def sends_follow_up_down(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray) -> np.ndarray:

@@ -85,6 +85,7 @@ _INDICATOR_ZH = {
     "concentration_primary_use": "基层服务利用集中指数",
     "concentration_hospital_use": "医院服务利用集中指数",
     "mean_wait": "平均等候时间",
+    "mean_outpatient_wait_hours": "门诊平均候诊时间",
 }
 _INDICATOR_EN = {
     "county_retention": "County retention",
@@ -105,6 +106,7 @@ _INDICATOR_EN = {
     "concentration_primary_use": "Concentration index of primary-care use",
     "concentration_hospital_use": "Concentration index of hospital use",
     "mean_wait": "Mean wait",
+    "mean_outpatient_wait_hours": "Mean wait for a doctor",
 }
 _PER_TIER_ZH = {
     "visit_share": "{tier}门诊占比", "admission_share": "{tier}住院占比",
@@ -112,6 +114,8 @@ _PER_TIER_ZH = {
     "p90_wait": "{tier}等候时间（第90百分位）", "outpatient_utilisation": "{tier}门诊号源使用率",
     "bed_occupancy": "{tier}病床使用率", "perceived_quality": "{tier}感知质量",
     "treated_share": "{tier}诊治病例占比",
+    "mean_outpatient_wait_hours": "{tier}门诊平均候诊时间",
+    "mean_admission_wait_days": "{tier}平均候床时间",
 }
 _PER_TIER_EN = {
     "visit_share": "{tier} share of visits", "admission_share": "{tier} share of admissions",
@@ -121,6 +125,8 @@ _PER_TIER_EN = {
     "bed_occupancy": "Bed occupancy, {tier}",
     "perceived_quality": "Perceived quality, {tier}",
     "treated_share": "{tier} share of treated episodes",
+    "mean_outpatient_wait_hours": "Mean wait for a doctor, {tier}",
+    "mean_admission_wait_days": "Mean wait for a bed, {tier}",
 }
 _PER_TIER = re.compile(r"^(?P<kind>[a-z0-9_]+?)_(?P<tier>" + "|".join(TIERS) + r")$")
 
@@ -134,10 +140,12 @@ _UNITS = {
     "CNY per resident-year": {"en": "CNY per resident per year", "zh": "元/人·年"},
     "days": {"en": "days", "zh": "天"},
     "minutes": {"en": "minutes", "zh": "分钟"},
+    "hours": {"en": "hours", "zh": "小时"},
     "index 0–1": {"en": "0–1", "zh": "0–1"},
     "index −1…1": {"en": "−1 to 1", "zh": "−1至1"},
 }
-_GROUP_ONLY_UNITS = {"mean_wait": "days", **{f"treated_share_{t}": "share" for t in TIERS}}
+_GROUP_ONLY_UNITS = {"mean_wait": "days", "mean_outpatient_wait_hours": "hours",
+                     **{f"treated_share_{t}": "share" for t in TIERS}}
 """Units of indicators that exist only by group (``groups.parquet``), not county-wide."""
 
 PHRASES: dict[str, dict[str, str]] = {

@@ -19,7 +19,7 @@ from tests.hostile import answer, snapshot
 from tieredcare.config import ConfigError, load_scenario
 from tieredcare.config.schema import Scenario
 from tieredcare.config.world import COUNTY_LEVERS
-from tieredcare.day import pricing
+from tieredcare.day import pricing, referral
 from tieredcare.episodes import CHOOSING
 from tieredcare.model import TieredCareModel
 from tieredcare.run import simulate
@@ -71,8 +71,8 @@ def probe_prices(model: TieredCareModel) -> tuple[np.ndarray, np.ndarray, np.nda
     nearly used up.
 
     Returns:
-        ``(oop, fund, north)``: [probe, facility] prices and whether each probe's patient
-        lives in the north.
+        ``(oop, fund, probe)``: [probe, facility] prices, and per probe whether its patient
+        lives in the north (``north``), its ``line`` and its ``path``.
     """
     pop, county = model.population, model.county
     people = []
@@ -96,7 +96,8 @@ def probe_prices(model: TieredCareModel) -> tuple[np.ndarray, np.ndarray, np.nda
     care = np.broadcast_to(model.episodes["care"][rows][:, None], fac.shape)
     contract, _ = pricing.contract_status(model, rows, fac)
     oop, fund = pricing.price(model, rows, resident, care, contract, fac)
-    return oop, fund, county.village_county[pop.home[resident]] == NORTH
+    north = county.village_county[pop.home[resident]] == NORTH
+    return oop, fund, {"north": north, "line": model.episodes["line"][rows], "path": path}
 
 
 GENEROUS = {"inpatient": {"county": {"ratio": 0.95, "deductible": 0.0}},
@@ -127,8 +128,9 @@ def test_a_county_scheme_prices_its_own_residents_and_no_one_else(
     assert plain.tariffs.village_table is None
     # One table per county (the north's first), each village paying by its county's.
     assert own.tariffs.village_table.tolist() == own.county.village_county.tolist()
-    oop, fund, in_north = probe_prices(own)
+    oop, fund, probe = probe_prices(own)
     base_oop, base_fund, _ = probe_prices(plain)
+    in_north = probe["north"]
     # The other county's residents pay exactly what they paid, to the last fen.
     np.testing.assert_array_equal(oop[~in_north], base_oop[~in_north])
     np.testing.assert_array_equal(fund[~in_north], base_fund[~in_north])
@@ -139,13 +141,19 @@ def test_a_county_scheme_prices_its_own_residents_and_no_one_else(
         # Only county-tier ratios changed: elsewhere, the city hospital included, not a fen.
         other = own.county.tier != COUNTY
         np.testing.assert_array_equal(oop[:, other], base_oop[:, other])
+    if case == "no_emergency_exemption":
+        # The north's unreferred strokes pay the penalty; the south's stay exempt.
+        stroke = (probe["line"] == STROKE) & (probe["path"] == "plain")
+        hospital = own.county.tier == COUNTY
+        assert (oop[in_north & stroke][:, hospital] > base_oop[in_north & stroke][:, hospital]
+                ).any()
 
 
 def test_generous_county_hospitals_draw_the_countys_own_residents(baseline) -> None:
     own = simulate(two(north={"reimbursement": GENEROUS}))
     before, after = baseline.counties, own.counties
     gain = after["north"]["treated_share_county"] - before["north"]["treated_share_county"]
-    assert gain > 0.03
+    assert gain > 0.01
     assert after["north"]["oop_per_episode"] < 0.85 * before["north"]["oop_per_episode"]
     # The other county changes only through the shared city hospital's queues.
     for indicator in ("treated_share_county", "county_retention"):
@@ -203,6 +211,19 @@ def test_teams_gatekeeping_and_partners_follow_the_home_county() -> None:
     assert fd.contract_covers[north, hospital[NORTH]].all()
     assert not fd.contract_covers[south, hospital[SOUTH]].any()
     assert not fd.team_covers[north, hospital[NORTH]].any()
+    # A referral to the TCM hospital goes to the people's hospital, for the north only.
+    pop = model.population
+    first = [np.flatnonzero((pop.team >= 0) & np.isin(pop.home, village_rows(model, k)))[:50]
+             for k in (NORTH, SOUTH)]
+    resident = np.concatenate(first)
+    rows = model.episodes.add(resident.size, resident=resident, home=pop.home[resident],
+                              severity=2, care=0, line=GENERAL, status=CHOOSING)
+    tcm = [np.flatnonzero((county.tier == COUNTY) & (county.facility_county == k)
+                          & (np.arange(county.n_facilities) != hospital[k]))[0] for k in (0, 1)]
+    target = np.repeat(tcm, [first[NORTH].size, first[SOUTH].size])
+    sent = referral.to_partner_hospital(model, rows, target)
+    assert (sent[: first[NORTH].size] == hospital[NORTH]).all()
+    assert (sent[first[NORTH].size:] == tcm[SOUTH]).all()
 
 
 def test_a_county_renews_on_its_own_day() -> None:

@@ -283,7 +283,8 @@ def _print_summary(summary: dict[str, float], title: str,
 
 
 def _register_extensions() -> None:
-    """Add the sweep and chart commands, which live with their packages."""
+    """Add the sweep, chart, map and calibration commands, which live with their packages."""
+    from tieredcare.calibrate_cli import register as register_calibration
     from tieredcare.map_cli import register as register_maps
     from tieredcare.sweep_cli import register as register_experiments
     from tieredcare.viz.cli import register as register_viz
@@ -291,6 +292,7 @@ def _register_extensions() -> None:
     register_experiments(app)
     register_viz(app)
     register_maps(app)
+    register_calibration(app)
 
 
 _register_extensions()

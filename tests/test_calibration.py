@@ -148,6 +148,8 @@ def test_calibration_recovers_a_known_travel_weight(tmp_path: Path) -> None:
     row = trials.loc[trials["loss"].idxmin()]
     assert abs(best_run["primary_share"] - row["primary_share:mean"]) < 0.01
     assert "Diagnostics" in (out / "fit.md").read_text(encoding="utf-8")
+    again = CliRunner().invoke(app, ["reproduce", str(out)])
+    assert again.exit_code == 0 and "1 of 1 runs reproduced exactly" in again.output
 
 
 def test_the_shipped_targets_files_are_valid() -> None:

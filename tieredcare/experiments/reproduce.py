@@ -3,7 +3,9 @@
 A run is a pure function of its resolved scenario and seed, so a fresh run must give
 exactly the indicators stored in its ``summary.json`` (compared as written to JSON: the
 same floats, NaN written as null). Works on a single run's folder (``tieredcare run``,
-manifest kind ``run``) and on a sweep (kind ``sweep``: some or all finished runs).
+manifest kind ``run``), on a sweep (kind ``sweep``: some or all finished runs) and on a
+calibration (kind ``calibration``: the best trial's replicates,
+:mod:`tieredcare.calibration.reproduce`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class Check:
         return self.error is None and not self.differences
 
 
+KINDS = ("run", "sweep", "calibration")
+"""Results folders that can be run again."""
+
+
 def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
     """A manifest (given as the file or its folder) and the folder it describes.
 
@@ -59,9 +65,10 @@ def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
         raise ConfigError.one(file, "", "file not found") from None
     except (OSError, ValueError) as exc:
         raise ConfigError.one(file, "", f"not a readable manifest: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("kind") not in ("run", "sweep"):
+    if not isinstance(manifest, dict) or manifest.get("kind") not in KINDS:
         raise ConfigError.one(file, "kind", "allowed: a manifest.json of kind 'run' "
-                              "(tieredcare run) or 'sweep' (tieredcare sweep)")
+                              "(tieredcare run), 'sweep' (tieredcare sweep) or 'calibration' "
+                              "(tieredcare calibrate)")
     return file.parent, manifest
 
 
@@ -82,6 +89,10 @@ def reproduce(path: str | Path, runs: int | None = 3, *, executor: Executor | No
     folder, manifest = read_manifest(path)
     if manifest["kind"] == "run":
         return [check_run_folder(folder, manifest)]
+    if manifest["kind"] == "calibration":
+        from tieredcare.calibration.reproduce import check_calibration
+
+        return [Check(*check_calibration(folder, manifest))]
     store = SweepStore(folder)
     chosen = sorted(store.done_ids())
     if runs is not None and runs < len(chosen):

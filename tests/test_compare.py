@@ -60,6 +60,9 @@ def test_compare_folder_has_tables_and_manifest(comparison):
     assert manifest["kind"] == "compare" and manifest["baseline"] == "base"
     assert len(manifest["seeds"]) == 5
     assert "| primary_share | gap |" in (out / "compare.md").read_text()
+    # One county: no per-county table (see tests/test_prefecture_compare.py).
+    assert not (out / "compare_counties.parquet").exists()
+    assert "By county" not in (out / "compare.md").read_text()
     finite = table.dropna(subset=["ci_low", "difference"])
     assert (finite["ci_low"] <= finite["difference"]).all()
 

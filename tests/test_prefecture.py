@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from tieredcare.results import write_run
 from tieredcare.run import simulate
 from tieredcare.tiers import CITY, TOWNSHIP
 from tieredcare.world.checks import GraphError
-from tieredcare.world.network import county_map
+from tieredcare.world.network import county_graph, county_map
+from tieredcare.world.prefecture import prefecture_graph
 
 SMALL = {
     "name": "small_prefecture",
@@ -106,6 +108,35 @@ def test_the_shipped_prefecture_builds_with_a_county_from_tables() -> None:
     tables = county.county_names.index("Dongxi")
     names = [county.names[f] for f in np.flatnonzero(county.facility_county == tables)]
     assert "县人民医院" in names
+
+
+def _circle(xy: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre of the bounding box of points and the radius of the circle there holding them."""
+    centre = (xy.min(axis=0) + xy.max(axis=0)) / 2
+    return centre, float(np.hypot(*(xy - centre).T).max())
+
+
+def test_counties_are_drawn_apart_and_keep_their_own_travel_times() -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "prefecture.yaml",
+                           ["population.residents=60000"])
+    world, residents = loaded.scenario.world, loaded.scenario.population.residents
+    graph = prefecture_graph(world, residents, loaded.base_dir)
+    nodes = graph.nodes(data=True)
+    circles = {c.name: _circle(np.array([(d["x"], d["y"]) for _, d in nodes
+                                         if d["county"] == c.name])) for c in world.counties}
+    for (a, (centre_a, r_a)), (b, (centre_b, r_b)) in combinations(circles.items(), 2):
+        assert np.hypot(*(centre_a - centre_b)) > r_a + r_b, f"{a} and {b} overlap"
+    shared = np.array([(d["x"], d["y"]) for _, d in nodes if d["county"] == ""])
+    assert len(shared) == 4  # three city hospitals and the provincial one
+    for name, (centre, radius) in circles.items():
+        assert (np.hypot(*(shared - centre).T) > radius).all(), f"a shared hospital in {name}"
+    # The layout is drawing only: every road keeps the minutes of the county's own map.
+    for county, n in zip(world.counties, world.county_residents(residents), strict=True):
+        own = county_graph(world.county_world(county), n, loaded.base_dir)
+        named = {v: v if d["tier"] in ("city", "province") else f"{county.name}/{v}"
+                 for v, d in own.nodes(data=True)}
+        for u, v, minutes in own.edges(data="minutes"):
+            assert graph.edges[named[u], named[v]]["minutes"] == minutes
 
 
 # ----------------------------------------------------------------------------- results

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 from tieredcare.config import ConfigError, InputWarning, LoadedScenario, load_scenario, printable
 from tieredcare.outputs import check_output, output_target
 from tieredcare.world.network import GraphError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     help="Agent-based simulation of China's tiered care system (分级诊疗) and family-doctor "
@@ -190,8 +193,8 @@ def compare(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run scenarios against a baseline with common random numbers; report paired differences."""
+    from tieredcare.compare import COUNTY_DIFFERENCES, default_folder
     from tieredcare.compare import compare as run_comparison
-    from tieredcare.compare import default_folder
     from tieredcare.preflight import preflight
 
     if len(scenarios) < 2:
@@ -215,8 +218,14 @@ def compare(
                                    sources=[str(p) for p in scenarios],
                                    overrides=list(overrides or []), command=sys.argv)
     _print_comparison(table, names)
-    out.print(f"Results: [bold]{printable(str(target.path))}[/] (compare.parquet, compare.md, "
-              "runs.parquet, timeseries.parquet)", highlight=False)
+    written = "compare.parquet, compare.md, runs.parquet, timeseries.parquet"
+    counties = target.path / COUNTY_DIFFERENCES
+    if counties.is_file():  # a prefecture: each county's differences too
+        import pandas as pd
+
+        _print_county_comparison(pd.read_parquet(counties), names)
+        written += f", {COUNTY_DIFFERENCES}"
+    out.print(f"Results: [bold]{printable(str(target.path))}[/] ({written})", highlight=False)
 
 
 def _print_comparison(table, names: list[str]) -> None:
@@ -230,12 +239,39 @@ def _print_comparison(table, names: list[str]) -> None:
         if rows.empty:
             continue
         cells = [label, fmt.format(rows["baseline_mean"].iloc[0])]
-        for name in names[1:]:
-            r = rows.loc[name]
-            cells.append(f"{fmt.format(r['scenario_mean'])}  {_signed(fmt, r['difference'])} "
-                         f"[{_signed(fmt, r['ci_low'])}, {_signed(fmt, r['ci_high'])}]")
+        cells += [_difference_cell(fmt, rows.loc[name]) for name in names[1:]]
         view.add_row(*cells)
     out.print(view)
+
+
+def _print_county_comparison(counties: pd.DataFrame, names: list[str]) -> None:
+    """Each county's headline differences: a baseline row, then one row per scenario."""
+    from tieredcare.compare import COUNTY_HEADLINE
+
+    formats = {key: (label, fmt) for key, label, fmt in HEADLINE if key in COUNTY_HEADLINE}
+    view = Table(title=f"Paired differences from {names[0]} by county (95 % CI)")
+    view.add_column("County")
+    view.add_column("Scenario")
+    for key in COUNTY_HEADLINE:
+        view.add_column(formats[key][0], justify="right")
+    cells = {(r["county"], r["scenario"], r["indicator"]): r for _, r in counties.iterrows()}
+    for county in dict.fromkeys(counties["county"]):
+        first = {key: cells.get((county, names[1], key)) for key in COUNTY_HEADLINE}
+        view.add_row(printable(county, 20), printable(names[0], 30), *(
+            "–" if r is None else formats[key][1].format(r["baseline_mean"])
+            for key, r in first.items()))
+        for name in names[1:]:
+            view.add_row("", printable(name, 30), *(
+                "–" if (r := cells.get((county, name, key))) is None
+                else _difference_cell(formats[key][1], r) for key in COUNTY_HEADLINE),
+                end_section=name == names[-1])
+    out.print(view)
+
+
+def _difference_cell(fmt: str, r: pd.Series) -> str:
+    """A scenario's value, its paired difference from the baseline and the interval."""
+    return (f"{fmt.format(r['scenario_mean'])}  {_signed(fmt, r['difference'])} "
+            f"[{_signed(fmt, r['ci_low'])}, {_signed(fmt, r['ci_high'])}]")
 
 
 def _signed(fmt: str, value: float) -> str:

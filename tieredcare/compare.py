@@ -32,6 +32,10 @@ from tieredcare.run import simulate
 from tieredcare.streams import replicate_seeds
 
 CONFIDENCE = 0.95
+COUNTY_HEADLINE = ("county_retention", "inpatient_county_retention", "primary_share")
+"""Indicators of the per-county table of a prefecture's comparison (compare.md, printed)."""
+COUNTY_DIFFERENCES = "compare_counties.parquet"
+"""File of a prefecture's comparison with each county's paired differences."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,7 @@ def paired_group_differences(groups: pd.DataFrame, baseline: str) -> pd.DataFram
         agg = pair.groupby(level=GROUP_KEY, sort=False).agg(
             replicates=("d", "size"), baseline_mean=("b", "mean"), scenario_mean=("s", "mean"),
             difference=("d", "mean"), sd=("d", "std"))
-        n = agg["replicates"].to_numpy(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1))
-            half = np.where(n > 1, t * agg["sd"].fillna(0.0).to_numpy() / np.sqrt(n), np.nan)
+        half = _mean_half_width(agg["sd"].to_numpy(float), agg["replicates"].to_numpy(float))
         agg["ci_low"], agg["ci_high"] = agg["difference"] - half, agg["difference"] + half
         parts.append(agg.drop(columns="sd").reset_index().assign(scenario=name))
     if not parts:
@@ -138,11 +139,31 @@ def paired_group_differences(groups: pd.DataFrame, baseline: str) -> pd.DataFram
                                            if c not in ("scenario", *GROUP_KEY))]]
 
 
+def county_differences(group_differences: pd.DataFrame) -> pd.DataFrame:
+    """The paired differences of each county of a prefecture, from the group differences.
+
+    These are the ``county`` rows of :func:`paired_group_differences`, so a county's
+    difference and interval are the same statistic as every other group's.
+
+    Args:
+        group_differences: :func:`paired_group_differences`.
+
+    Returns:
+        Columns scenario, county, indicator, replicates, baseline_mean, scenario_mean,
+        difference, ci_low, ci_high; counties in the run's order. Empty for one county.
+    """
+    rows = group_differences[group_differences["dimension"] == "county"]
+    table = rows.drop(columns="dimension").rename(columns={"group": "county"})
+    return table[["scenario", "county", "indicator",
+                  *(c for c in table.columns if c not in ("scenario", "county", "indicator"))]
+                 ].reset_index(drop=True)
+
+
 def _paired(b: np.ndarray, s: np.ndarray) -> dict[str, float]:
     ok = np.isfinite(b) & np.isfinite(s)
     d = s[ok] - b[ok]
     n = d.size
-    half = _half_width(np.std(d, ddof=1) / math.sqrt(n), n - 1) if n > 1 else math.nan
+    half = float(_mean_half_width(np.std(d, ddof=1), n)) if n > 1 else math.nan
     mean = float(d.mean()) if n else math.nan
     return {"replicates": n, "baseline_mean": float(np.mean(b[ok])) if n else math.nan,
             "scenario_mean": float(np.mean(s[ok])) if n else math.nan, "difference": mean,
@@ -165,6 +186,17 @@ def _half_width(se: float, df: float) -> float:
     return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se) if se > 0 else 0.0
 
 
+def _mean_half_width(sd: np.ndarray | float, n: np.ndarray | float) -> np.ndarray:
+    """Half-width of the t-interval of a mean of ``n`` paired differences (NaN if n < 2).
+
+    The one definition of the paired interval, for the indicators' table and the groups'.
+    """
+    sd, n = np.asarray(sd, float), np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1))
+        return np.where(n > 1, t * np.nan_to_num(sd) / np.sqrt(n), np.nan)
+
+
 def _sorted(frame: pd.DataFrame, order: dict[str, int], *extra: str) -> pd.DataFrame:
     rank = frame["scenario"].map(order)
     return (frame.assign(_rank=rank).sort_values(["_rank", "replicate", *extra], kind="stable")
@@ -181,6 +213,29 @@ def markdown_table(table: pd.DataFrame, indicators: list[str] | None = None) -> 
                      f"{r['scenario_mean']:.4g} | {r['difference']:+.4g} | "
                      f"[{r['ci_low']:+.4g}, {r['ci_high']:+.4g}] |")
     return "\n".join(lines) + "\n"
+
+
+def county_markdown(counties: pd.DataFrame, indicators: tuple[str, ...] = COUNTY_HEADLINE
+                    ) -> str:
+    """Each county's paired differences as a Markdown table: county × indicator × scenario."""
+    lines = ["| county | indicator | scenario | baseline | scenario value | difference "
+             "| 95 % CI |", "|---|---|---|---|---|---|---|"]
+    rank = {"county": _first_seen(counties["county"]),
+            "scenario": _first_seen(counties["scenario"]),
+            "indicator": {name: k for k, name in enumerate(indicators)}}
+    rows = counties[counties["indicator"].isin(indicators)].sort_values(
+        ["county", "indicator", "scenario"], key=lambda column: column.map(rank[column.name]),
+        kind="stable")
+    for _, r in rows.iterrows():
+        lines.append(f"| {r['county']} | {r['indicator']} | {r['scenario']} | "
+                     f"{r['baseline_mean']:.4g} | {r['scenario_mean']:.4g} | "
+                     f"{r['difference']:+.4g} | [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}] |")
+    return "\n".join(lines) + "\n"
+
+
+def _first_seen(values: pd.Series) -> dict[str, int]:
+    """Rank of each value in the order it first appears (counties: the prefecture's order)."""
+    return {name: k for k, name in enumerate(dict.fromkeys(values))}
 
 
 DEFAULT_ROOT = Path("results") / "compare"
@@ -251,14 +306,19 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
     daily_all = _sorted(pd.concat(series, ignore_index=True), order, "day")
     groups_all = _sorted(pd.concat(groups, ignore_index=True), order)
     table = paired_differences(runs, names[0])
+    by_group = paired_group_differences(groups_all, names[0])
+    counties = county_differences(by_group)
+    report = markdown_table(table)
     with staged_folder(Path(out_dir), replace=may_replace("compare")) as tmp:
         write_parquet(tmp / "runs.parquet", runs)
         write_parquet(tmp / "timeseries.parquet", daily_all)
         write_parquet(tmp / "compare.parquet", table)
         write_parquet(tmp / "groups.parquet", groups_all)
-        write_parquet(tmp / "compare_groups.parquet",
-                      paired_group_differences(groups_all, names[0]))
-        atomic_write_text(tmp / "compare.md", markdown_table(table))
+        write_parquet(tmp / "compare_groups.parquet", by_group)
+        if not counties.empty:
+            write_parquet(tmp / COUNTY_DIFFERENCES, counties)
+            report += "\n## By county\n\n" + county_markdown(counties)
+        atomic_write_text(tmp / "compare.md", report)
         write_json(tmp / "manifest.json", {
             "kind": "compare", "baseline": names[0], "scenarios": names[1:],
             "replicates": replicates, "root_seed": root, "seeds": seeds,

@@ -24,6 +24,10 @@ TITLES = {"bars": {"en": "Retention and primary-care share by county",
           "map": {"en": "The prefecture: villages coloured by their county's retention",
                   "zh": "全市地图：各村按所在县（区）县域内就诊率着色"}}
 SHARED = {"en": "City and provincial hospitals (shared)", "zh": "市级及省级医院（共享）"}
+AXES = {"en": ("East of the city (km, drawn)", "North of the city (km, drawn)"),
+        "zh": ("市区以东（公里，示意）", "市区以北（公里，示意）")}
+"""Axis labels: the map's origin is the city hospital, and the counties are spread apart
+for drawing (travel times are the roads', not these distances)."""
 
 
 def has_counties(groups: pd.DataFrame | None) -> bool:
@@ -105,14 +109,17 @@ def prefecture_map(facilities: pd.DataFrame, table: pd.DataFrame, *, lang: str =
             handles.append(Line2D([], [], marker=TIER_MARKERS[tier], linestyle="",
                                   color="0.5", label=tier_label(tier, lang)))
         for county, part in facilities[facilities["county"] != ""].groupby("county"):
-            ax.annotate(f"{county}\n{retention[county] * 100:.0f}%",
-                        (part["x"].mean(), part["y"].mean()), ha="center", fontsize=8,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8})
+            # Above the county's facilities, and over every marker, so it hides none of them.
+            ax.annotate(f"{county}  {retention[county] * 100:.0f}%",
+                        ((part["x"].min() + part["x"].max()) / 2, part["y"].max()),
+                        xytext=(0, 6), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=8, zorder=10,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.85})
         handles.append(Line2D([], [], marker="o", linestyle="", color="black",
                               label=SHARED[lang]))
         ax.set_aspect("equal", adjustable="datalim")
-        ax.set_xlabel(phrase("km_east", lang))
-        ax.set_ylabel(phrase("km_north", lang))
+        ax.set_xlabel(AXES[lang][0])
+        ax.set_ylabel(AXES[lang][1])
         bar = figure.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6)
         bar.set_label(indicator_label("county_retention", lang))
         chart.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8)

@@ -8,17 +8,23 @@ shared hospitals of the same id. The shared hospitals are those of the synthetic
 (``city_1`` … ``city_<n>``, ``province``), sized from ``world.facilities`` for all the
 prefecture's residents, so they carry the load of every county and the urban district.
 
-Synthetic counties are laid out around the city (county ``k`` of ``K`` in direction
-``2πk/K``) so that a map of the prefecture reads; loaded counties keep their own
-coordinates, moved so that their ``city_1`` lies on the prefecture's.
+Coordinates are for drawing only: travel times are each county's own road minutes, set
+when its map is built, so laying the counties out moves no patient. County ``k`` of ``K``
+is drawn in direction ``2πk/K`` from the city (a synthetic county turned so that its seat
+faces the city, a loaded one keeping its own orientation), its centre on a ring around the
+city hospitals wide enough that no two counties' bounding circles, nor a county's and the
+city's, overlap. The provincial hospital is drawn outside the ring, between the first two
+counties.
 """
 
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 
 from tieredcare.config.world import County, World
 from tieredcare.world.checks import GraphError, node_where
@@ -53,12 +59,77 @@ def prefecture_graph(world: World, residents: int, base_dir: Path | None = None)
     graph.add_nodes_from(shared.nodes(data=True))
     graph.add_edges_from(shared.edges(data=True))
     people = world.county_residents(residents)
-    for k, (county, n) in enumerate(zip(world.counties, people, strict=True)):
+    directions = [2.0 * math.pi * k / len(world.counties) for k in range(len(world.counties))]
+    built = []
+    for county, n, direction in zip(world.counties, people, directions, strict=True):
         own_world = world.county_world(county)
         own = county_graph(own_world, n, base_dir)
-        turn = 2.0 * math.pi * k / len(world.counties) if own_world.synthetic else None
-        _add_county(graph, own, county, set(shared), turn)
+        _check_links(own, county, set(shared))
+        built.append((own, county, _local_positions(
+            own, direction if own_world.synthetic else None)))
+    radii = [_radius(xy) for *_, xy in built]
+    gap = max(GAP_SHARE * max(radii), MIN_GAP_KM)
+    ring = _ring_radius(radii, directions, _radius(_positions(shared, ("city",))), gap)
+    for (own, county, xy), direction in zip(built, directions, strict=True):
+        centre = ring * np.array([math.cos(direction), math.sin(direction)])
+        _add_county(graph, own, county, set(shared), {n: p + centre for n, p in xy.items()})
+    if "province" in graph:
+        # Beyond every county, in the middle of the gap after the first one.
+        angle = math.pi / len(directions)
+        far = ring + max(radii) + gap
+        graph.nodes["province"]["x"] = float(far * math.cos(angle))
+        graph.nodes["province"]["y"] = float(far * math.sin(angle))
     return graph
+
+
+GAP_SHARE = 0.15
+"""Space drawn between neighbouring counties, as a share of the largest county's radius."""
+MIN_GAP_KM = 1.0
+"""Least space drawn between counties [km]."""
+
+
+def _positions(graph: nx.Graph, tiers: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Drawn position of each node of the given tiers [km]."""
+    return {n: np.array([d["x"], d["y"]], float) for n, d in graph.nodes(data=True)
+            if d["tier"] in tiers}
+
+
+def _radius(xy: dict[str, np.ndarray]) -> float:
+    """Radius of the circle around 0,0 that holds every position [km]."""
+    return max((float(np.hypot(*p)) for p in xy.values()), default=0.0)
+
+
+def _local_positions(own: nx.Graph, turn: float | None) -> dict[str, np.ndarray]:
+    """A county's own facilities, turned to face the city, centred on their bounding box."""
+    place = _placement(own, turn)
+    own_tiers = tuple({t for _, t in own.nodes(data="tier")} - set(SHARED_TIERS))
+    xy = {n: np.array(place(*p)) for n, p in _positions(own, own_tiers).items()}
+    points = np.array(list(xy.values()))
+    middle = (points.min(axis=0) + points.max(axis=0)) / 2.0
+    return {n: p - middle for n, p in xy.items()}
+
+
+def _ring_radius(radii: list[float], directions: list[float], core: float, gap: float
+                 ) -> float:
+    """Radius of the ring of county centres at which no two counties' circles overlap.
+
+    Args:
+        radii: Each county's bounding-circle radius [km].
+        directions: Each county's direction from the city [radians].
+        core: Radius of the circle holding the city hospitals [km].
+        gap: Space kept between circles [km].
+
+    Returns:
+        The smallest ring radius [km] keeping every county ``gap`` clear of the city
+        hospitals and of every other county.
+    """
+    need = [core + r + gap for r in radii]
+    for i, j in combinations(range(len(radii)), 2):
+        # Centres R·u_i and R·u_j are R·|u_i − u_j| apart.
+        chord = math.hypot(math.cos(directions[i]) - math.cos(directions[j]),
+                           math.sin(directions[i]) - math.sin(directions[j]))
+        need.append((radii[i] + radii[j] + gap) / chord)
+    return max(need)
 
 
 def _shared_hospitals(world: World, residents: int) -> nx.Graph:
@@ -72,9 +143,8 @@ def _shared_hospitals(world: World, residents: int) -> nx.Graph:
     return hospitals
 
 
-def _add_county(graph: nx.Graph, own: nx.Graph, county: County, shared: set[str],
-                turn: float | None) -> None:
-    """Add one county's facilities and roads; its city nodes become the shared ones."""
+def _check_links(own: nx.Graph, county: County, shared: set[str]) -> None:
+    """Refuse a county whose roads leave for hospitals the prefecture does not have."""
     source = f"world.counties: county {county.name!r}"
     links = [n for n, t in own.nodes(data="tier") if t in SHARED_TIERS]
     stray = [n for n in links if n not in shared]
@@ -86,13 +156,20 @@ def _add_county(graph: nx.Graph, own: nx.Graph, county: County, shared: set[str]
     if "city_1" not in links:
         raise GraphError(f"{source}: the county's map has no road to 'city_1'; allowed: a "
                          "map whose city hospital is the prefecture's 'city_1'")
-    place = _placement(own, turn)
+
+
+def _add_county(graph: nx.Graph, own: nx.Graph, county: County, shared: set[str],
+                drawn: dict[str, np.ndarray]) -> None:
+    """Add one county's facilities at their drawn places, and its roads (minutes as built).
+
+    Its city and provincial nodes become the shared ones.
+    """
     name_of = {n: n if n in shared else f"{county.name}/{n}" for n in own.nodes}
     for node, data in own.nodes(data=True):
         if node in shared:
             continue
         clean = dict(data)
-        clean["x"], clean["y"] = place(data["x"], data["y"])
+        clean["x"], clean["y"] = float(drawn[node][0]), float(drawn[node][1])
         clean["county"] = county.name
         if clean.get("township"):
             clean["township"] = f"{county.name}/{clean['township']}"

@@ -109,25 +109,33 @@ def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
         target = target_col[rows[i]]
         extra[i] = target >= 0 and not considered[home_col[rows[i]], target]
     width = candidates.shape[1] + (1 if extra.any() else 0)
+    # The residents' attributes first, in a tight loop: in a large population each is a
+    # cache miss, and only a short loop lets the processor wait for many at once.
+    paid = np.empty((n, 2))
+    resident_scheme = np.empty(n, dtype=np.int64)
+    per_day = np.empty(n)
+    for i in range(n):
+        res = resident_col[rows[i]]
+        paid[i, 0], paid[i, 1] = fund_paid[0, res], fund_paid[1, res]
+        resident_scheme[i] = scheme[res]
+        per_day[i] = DAYS_PER_YEAR / income[income_group[res]]
     x = np.empty((n, width))
     for i in range(n):
         r = rows[i]
-        res, home, care, sev, line = (resident_col[r], home_col[r], care_col[r],
-                                      severity_col[r], line_col[r])
+        home, care, sev, line = home_col[r], care_col[r], severity_col[r], line_col[r]
         table = village_table[home]
         need = (care * N_SEVERITIES + sev) * N_LINES + line
         exempt = referred_col[r] or (emergency_line[line] and emergencies_exempt[table])
-        code = ((np.int64(scheme[res]) * N_SEVERITIES + sev) * 2 + exempt) * CHARGES \
+        code = ((resident_scheme[i] * N_SEVERITIES + sev) * 2 + exempt) * CHARGES \
             + table * rows_per_table
         # What is left of the annual caps (float32 payments, float64 caps).
-        left_out = max(annual_cap[table, 0] - np.float64(fund_paid[0, res]), 0.0)
-        left_in = max(annual_cap[table, 1] - np.float64(fund_paid[1, res]), 0.0)
+        left_out = max(annual_cap[table, 0] - paid[i, 0], 0.0)
+        left_in = max(annual_cap[table, 1] - paid[i, 1], 0.0)
         offset = 0.0
         if cumulative[table] and tier_col[r] >= 0:
             offset = inpatient_deductible[table, tier_col[r]]
         if waived[table] and recovery_col[r]:
             offset = np.inf
-        per_day = DAYS_PER_YEAR / income[income_group[res]]
         for j in range(width):
             _, safe = _candidate(candidates, home, j, extra[i], target_col[r])
             charged = care if treats[need, safe] else 0
@@ -141,7 +149,7 @@ def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
                 ded = max(deductible_t[at, safe] - (offset if charged == 1 else 0.0), 0.0)
                 fund = max(cost - ded, 0.0) * ratio_t[at, safe]
                 fund = min(min(fund, contact_cap_t[at, safe]), max(cap_left, 0.0))
-            x[i, j] = (cost - fund) * per_day
+            x[i, j] = (cost - fund) * per_day[i]
     return x, extra
 
 

@@ -46,9 +46,14 @@ def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
                ep["line"], ep["referred"], ep["avoid"], ep["referral_tier"], ep["recovery"])
     village_table = tariffs.village_table if tariffs.village_table is not None else \
         np.zeros(model.county.n_villages, dtype=np.int64)
+    # What depends only on the village and the candidate, looked up once per village: the
+    # kernels then read one short row per patient instead of scattered [V, F] entries.
+    safe = np.maximum(model.candidates, 0)
+    villages = np.arange(model.county.n_villages)[:, None]
+    covers = model.family_doctors.contract_covers
     choice_set = (model.candidates, model.candidate_minutes, model.considered,
-                  model.county.village_minutes, model.treats_by_need,
-                  model.family_doctors.contract_covers)
+                  model.county.village_minutes, model.treats_by_need, covers,
+                  covers[villages, safe])
     signed = pop.team.take(ep["resident"][rows]) >= 0
     x, extra = _cost_days(
         rows, columns, signed, pop.scheme, pop.income_group, pop.fund_paid,
@@ -64,9 +69,10 @@ def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
         np.empty((rows.size, 0))
     perception = model.perception
     quality = perception.values if perception is not None else model.state.quality[None, :]
+    by_candidate = quality[villages if perception is not None else 0, safe]
     e = _utilities(rows, columns, signed, extra, choice_set, x, others,
                    model.state.expected_wait(), model.state.expected_outpatient_wait,
-                   quality, perception is not None,
+                   quality, by_candidate, perception is not None,
                    np.array([-w.cost, w.travel / 60.0, w.wait, w.outpatient_wait, w.capable,
                              w.contract, w.referred]),
                    np.asarray(w.quality, dtype=np.float64))
@@ -102,7 +108,7 @@ def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
     """
     resident_col, home_col, target_col, care_col, severity_col, line_col, referred_col, \
         _, tier_col, recovery_col = columns
-    candidates, _, considered, _, treats, covers = choice_set
+    candidates, _, considered, _, treats, covers, covered = choice_set
     n = rows.size
     extra = np.zeros(n, dtype=np.bool_)
     for i in range(n):
@@ -139,7 +145,8 @@ def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
         for j in range(width):
             _, safe = _candidate(candidates, home, j, extra[i], target_col[r])
             charged = care if treats[need, safe] else 0
-            own = signed[i] and covers[home, safe]
+            own = signed[i] and (covered[home, j] if j < candidates.shape[1]
+                                 else covers[home, safe])
             at = code + charged * 3 + own + signed[i]
             cost = cost_t[at, safe]
             cap_left = left_in if charged == 1 else left_out
@@ -155,7 +162,7 @@ def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
 
 @njit
 def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, expected_wait,
-               expected_outpatient_wait, quality, per_village, weights,
+               expected_outpatient_wait, quality, by_candidate, per_village, weights,
                quality_weights):  # pragma: no cover - compiled
     """Utilities laid out [option, n], less each patient's best (exp of it comes next).
 
@@ -166,7 +173,7 @@ def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, exp
     """
     _, home_col, target_col, care_col, severity_col, line_col, referred_col, avoid_col, \
         _, _ = columns
-    candidates, candidate_minutes, _, village_minutes, treats, covers = choice_set
+    candidates, candidate_minutes, _, village_minutes, treats, covers, covered = choice_set
     minus_cost, travel, wait_w, outpatient_w, capable_w, contract_w, referred_w = (
         weights[0], weights[1], weights[2], weights[3], weights[4], weights[5], weights[6])
     n, width = cost_term.shape
@@ -186,15 +193,19 @@ def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, exp
                 u[j, i] = -np.inf
                 continue
             charged = care if capable else 0
-            minutes = candidate_minutes[home, j] if j < candidates.shape[1] else \
-                village_minutes[home, safe]
+            if j < candidates.shape[1]:
+                minutes, q = candidate_minutes[home, j], np.float64(by_candidate[home, j])
+                own = signed[i] and covered[home, j]
+            else:
+                minutes, q = village_minutes[home, safe], np.float64(quality[q_row, safe])
+                own = signed[i] and covers[home, safe]
             v = cost_term[i, j] * minus_cost
             v -= travel * minutes
             v -= wait_w * expected_wait[charged, safe]
             v -= outpatient_w * (expected_outpatient_wait[safe] if charged == 0 else 0.0)
-            v += quality_w * np.float64(quality[q_row, safe])
+            v += quality_w * q
             v += capable_w * (1.0 if capable else 0.0)
-            v += contract_w * (1.0 if signed[i] and covers[home, safe] else 0.0)
+            v += contract_w * (1.0 if own else 0.0)
             v += referred_w * (1.0 if f == target else 0.0)
             u[j, i] = v
         for k in range(outside.shape[1]):

@@ -191,7 +191,7 @@ class GroupCounters:
         cell += self.village_place.take(home)
         sev = severity - 1
         if fast.ENABLED:
-            self._add_compiled(cell, sev, counts or {}, sums or {})
+            tally.add(self, cell, sev, counts or {}, sums or {})
             return
         size, n_sev = N_PERSON_CELLS * self.n_places, len(SEVERITIES)
         for slot, mask in (counts or {}).items():
@@ -203,21 +203,6 @@ class GroupCounters:
             k = SLOT[slot]
             self._weighed.append((cell + k * size, sev + k * n_sev, weights))
             self._buffered += cell.size
-
-    def _add_compiled(self, cell: np.ndarray, sev: np.ndarray,
-                      counts: dict[str, np.ndarray | None], sums: dict[str, np.ndarray]) -> None:
-        """:meth:`add` by the kernels: counts into the tables, sums into the pending ones."""
-        if counts:
-            every = np.ones(cell.size, dtype=bool)
-            masks = np.stack([every if mask is None else mask for mask in counts.values()])
-            self._buffered += tally.count(
-                self.cells.reshape(len(SLOTS), -1), self.severity, cell, sev, masks,
-                np.array([SLOT[slot] for slot in counts], dtype=np.int64))
-        if sums:
-            tally.weigh(self._pending, self._pending_severity, cell, sev,
-                        np.stack(list(sums.values())).astype(np.float64, copy=False),
-                        np.array([SUM_ROW[slot] for slot in sums], dtype=np.int64))
-            self._buffered += cell.size * len(sums)
 
     def sign(self, resident: np.ndarray, home: np.ndarray, change: int) -> None:
         """Residents sign (+1) or lapse (−1): keep the contracted count of each cell.

@@ -9,9 +9,40 @@ sum, in the same order, as ``bincount`` gives it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from tieredcare.fast import njit
+
+if TYPE_CHECKING:
+    from tieredcare.groups import GroupCounters
+
+
+def add(groups: GroupCounters, cell: np.ndarray, sev: np.ndarray,
+        counts: dict[str, np.ndarray | None], sums: dict[str, np.ndarray]) -> None:
+    """:meth:`GroupCounters.add` by the kernels: counts into the tables, sums pending.
+
+    Args:
+        groups: The group counters.
+        cell: Person cell · places + place of each event [n].
+        sev: Severity − 1 of each event [n].
+        counts: Slot → which events it counts (a mask [n]; None: all of them).
+        sums: Slot → what each event adds to it [n].
+    """
+    from tieredcare.groups import SLOT, SLOTS, SUM_ROW  # here: groups imports this module
+
+    if counts:
+        every = np.ones(cell.size, dtype=bool)
+        masks = np.stack([every if mask is None else mask for mask in counts.values()])
+        groups._buffered += count(
+            groups.cells.reshape(len(SLOTS), -1), groups.severity, cell, sev, masks,
+            np.array([SLOT[slot] for slot in counts], dtype=np.int64))
+    if sums:
+        weigh(groups._pending, groups._pending_severity, cell, sev,
+              np.stack(list(sums.values())).astype(np.float64, copy=False),
+              np.array([SUM_ROW[slot] for slot in sums], dtype=np.int64))
+        groups._buffered += cell.size * len(sums)
 
 
 @njit

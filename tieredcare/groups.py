@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tieredcare import fast
+from tieredcare.fast import tally
 from tieredcare.tiers import AGE_BANDS, BAND_45_64, INCOME_GROUPS, SCHEMES, TIERS
 
 N_PERSON_CELLS = len(INCOME_GROUPS) * len(AGE_BANDS) * len(SCHEMES) * 2
@@ -45,6 +47,9 @@ SLOTS = (
 )
 """What is counted by group over the reported days."""
 SLOT = {name: i for i, name in enumerate(SLOTS)}
+SUM_SLOTS = ("travel_minutes", "wait_days", "outpatient_wait_hours", "treated_oop")
+"""The slots that add up what events weigh (the others count events)."""
+SUM_ROW = {name: i for i, name in enumerate(SUM_SLOTS)}
 HOSPITAL_TIER = TIERS.index("county")
 """Lowest hospital tier: outpatient care here or above bypasses primary care."""
 
@@ -157,6 +162,9 @@ class GroupCounters:
         self._buffered = 0
         self._counted: list[tuple[np.ndarray, np.ndarray]] = []
         self._weighed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # The compiled path's sums not yet added to the tables (see tieredcare.fast.tally).
+        self._pending = np.zeros((len(SUM_SLOTS), N_PERSON_CELLS * self.n_places))
+        self._pending_severity = np.zeros((len(SUM_SLOTS), len(SEVERITIES)))
 
     def _tally(self, person: np.ndarray, home: np.ndarray,
                weights: np.ndarray | None = None) -> np.ndarray:
@@ -182,6 +190,9 @@ class GroupCounters:
         cell = self.person.take(resident).astype(np.int64) * self.n_places
         cell += self.village_place.take(home)
         sev = severity - 1
+        if fast.ENABLED:
+            tally.add(self, cell, sev, counts or {}, sums or {})
+            return
         size, n_sev = N_PERSON_CELLS * self.n_places, len(SEVERITIES)
         for slot, mask in (counts or {}).items():
             k = SLOT[slot]
@@ -226,6 +237,11 @@ class GroupCounters:
             self.severity.ravel()[:] += np.bincount(sev, weights=weight,
                                                     minlength=self.severity.size)
             buffer.clear()
+        rows = [SLOT[slot] for slot in SUM_SLOTS]
+        self.cells.reshape(len(SLOTS), -1)[rows] += self._pending
+        self.severity[rows] += self._pending_severity
+        self._pending[:] = 0.0
+        self._pending_severity[:] = 0.0
         self._buffered = 0
 
     def finish(self) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.behaviour.costs import Tariffs
 from tieredcare.behaviour.referral import referral_targets, treats
 from tieredcare.behaviour.trust import Perception
@@ -40,6 +41,8 @@ from tieredcare.day.onsets import Onsets
 from tieredcare.episodes import CHOOSING, CLOSED, IN_BED, QUEUED, EpisodeTable
 from tieredcare.facilities import Facility, FacilityState, capacity_in_force
 from tieredcare.family_doctors import FamilyDoctors
+from tieredcare.fast import choice as fast_choice
+from tieredcare.fast import tally
 from tieredcare.groups import GroupCounters, person_cell
 from tieredcare.metrics import Counters
 from tieredcare.queueing import ClinicDay
@@ -126,6 +129,9 @@ class TieredCareModel(mesa.Model):
                                   * self.considered).astype(np.float64)
         self.perception_weight_total = self.perception_weight.sum(axis=0)
         self.family_doctors.sign_at_start()
+        if fast.ENABLED:
+            fast_choice.warm_up(self)
+            tally.warm_up()
 
     # ------------------------------------------------------------------ set-up
 

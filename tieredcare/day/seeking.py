@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.behaviour.choice import (
     NO_CARE,
     SELF_TREATMENT,
@@ -22,6 +23,7 @@ from tieredcare.behaviour.choice import (
 from tieredcare.behaviour.choice import choose as logit_choice
 from tieredcare.day import pricing, records, transitions
 from tieredcare.episodes import CHOOSING
+from tieredcare.fast import choice as fast_choice
 from tieredcare.tiers import OUTPATIENT
 
 if TYPE_CHECKING:
@@ -38,8 +40,7 @@ def seek_care(model: TieredCareModel, rows: np.ndarray) -> None:
     if rows.size == 0:
         return
     ep = model.episodes
-    decision = logit_choice(model.scenario.choice, choosers(model, rows, outside=True),
-                            model.draw("choice", rows, ep["attempts"][rows]))
+    decision = _choose(model, rows, outside=True)
     outcome = np.select([decision == SELF_TREATMENT, decision == NO_CARE], [1, 2], 0)
     records.count_seeking(model, rows, outcome)
     transitions.close(model, rows[outcome > 0])
@@ -89,10 +90,17 @@ def choose_facilities(model: TieredCareModel) -> None:
     exhausted = model.episodes["attempts"][rows] >= model.scenario.service.max_attempts
     transitions.unmet(model, rows[exhausted])
     rows = rows[~exhausted]
-    choice = logit_choice(model.scenario.choice, choosers(model, rows),
-                          model.draw("choice", rows, model.episodes["attempts"][rows]))
+    choice = _choose(model, rows, outside=False)
     transitions.unmet(model, rows[choice < 0])
     transitions.join(model, rows[choice >= 0], choice[choice >= 0])
+
+
+def _choose(model: TieredCareModel, rows: np.ndarray, outside: bool) -> np.ndarray:
+    """Each episode's logit choice: by the compiled kernels, or by the numpy path."""
+    uniform = model.draw("choice", rows, model.episodes["attempts"][rows])
+    if fast.ENABLED:
+        return fast_choice.choose(model, rows, uniform, outside)
+    return logit_choice(model.scenario.choice, choosers(model, rows, outside), uniform)
 
 
 def choosers(model: TieredCareModel, rows: np.ndarray, outside: bool = False) -> Choosers:

@@ -1,0 +1,61 @@
+"""The compiled kernels (:mod:`tieredcare.fast`) give the numpy path's results to the bit."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tieredcare import fast
+from tieredcare.config.schema import Scenario
+from tieredcare.model import TieredCareModel
+
+pytestmark = pytest.mark.skipif(fast.numba is None, reason="numba is not installed")
+
+SHORT = {"simulation": {"warmup_days": 20, "horizon_days": 100}}
+LEVERS = {  # every branch of the kernels: deductible offsets, stretch, partners, caps
+    "policy": {
+        "capitation": {"strength": 0.5},
+        "referral_incentives": {"cumulative_deductible": True,
+                                "no_deductible_after_down_referral": True},
+        "family_doctor": {"combination": {"enabled": True}},
+        "reserved_slots": {"county": 0.2, "city": 0.2, "province": 0.2},
+        "reimbursement": {"outpatient": {"annual_cap": 300.0}},
+    },
+}
+TWO_COUNTIES = {  # a prefecture whose counties pay by different tables
+    "world": {"city_hospitals": 1, "counties": [
+        {"name": "north", "residents": 12_000,
+         "map": {"townships": 3, "villages_per_township": 4},
+         "policy": {"reimbursement": {"outpatient": {"township": {"ratio": 0.9}}}}},
+        {"name": "south", "residents": 12_000,
+         "map": {"townships": 3, "villages_per_township": 4, "map_seed": 2}},
+    ]},
+}
+CASES = {
+    "levers": {"population": {"residents": 15_000}, **LEVERS},
+    "no_trust_linear_cost": {"population": {"residents": 15_000}, "trust": {"enabled": False},
+                             "choice": {"cost_form": "linear"}},
+    "two_counties": TWO_COUNTIES,
+}
+
+
+def counters(data: dict, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
+    monkeypatch.setattr(fast, "ENABLED", compiled)
+    scenario = Scenario.model_validate(copy.deepcopy(SHORT) | copy.deepcopy(data))
+    model = TieredCareModel(scenario).run()
+    model.groups.finish()
+    found = {f.name: np.asarray(getattr(model.counters, f.name))
+             for f in dataclasses.fields(model.counters)}
+    return found | {"groups": model.groups.cells, "fund_paid": model.population.fund_paid}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_and_numpy_paths_agree(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = counters(CASES[case], True, monkeypatch)
+    numpy_path = counters(CASES[case], False, monkeypatch)
+    assert compiled["onsets"].sum() > 0 and compiled["visits"].sum() > 0
+    for name, values in numpy_path.items():
+        np.testing.assert_array_equal(compiled[name], values, err_msg=name)

@@ -136,7 +136,7 @@ def _set_items(base: Base, values: Mapping[str, Any]) -> list[str]:
     merged = base.with_values(values)
     items: dict[str, str] = {}
     for key in [*base.overrides, *values]:
-        # --set cannot address list items, so a list item is sent as its whole list.
+        # A list item is sent as its whole list: one item per top-level key keeps it simple.
         top = key.split("[", 1)[0]
         value = _get(merged, top) if "[" in key else {**base.overrides, **values}[key]
         items[top] = f"{top}={_yaml(value)}"

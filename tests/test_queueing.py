@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tieredcare.config.schema import Scenario
-from tieredcare.queueing import ClinicDay, doctors_on_duty, mean_wait_hours
+from tieredcare.config.schema import Scenario, Service
+from tieredcare.queueing import cap_hours, doctors_on_duty, mean_wait_hours
 from tieredcare.run import simulate
 
-DAY = ClinicDay(opening_hours=8.0, peak_share=0.5, peak_hours=2.0, consultation_cv=1.0)
-UNIFORM = ClinicDay(opening_hours=8.0, peak_share=0.25, peak_hours=2.0, consultation_cv=1.0)
+DAY = Service(opening_hours=8.0, peak_share=0.5, peak_hours=2.0, consultation_cv=1.0)
+UNIFORM = Service(opening_hours=8.0, peak_share=0.25, peak_hours=2.0, consultation_cv=1.0)
 """Arrivals spread evenly over the day: no morning peak."""
 
 
@@ -28,7 +28,7 @@ def test_one_doctor_without_a_peak_waits_as_an_m_m_1_queue() -> None:
 def test_the_morning_peak_as_a_fluid_queue() -> None:
     # 1,000 slots, 125 patients an hour; 800 patients, 200 an hour in the peak.
     slots, consult = np.array([1000.0]), np.array([8 / 60])
-    day = ClinicDay(8.0, 0.5, 2.0, consultation_cv=0.0)
+    day = Service(opening_hours=8.0, peak_share=0.5, peak_hours=2.0, consultation_cv=0.0)
     rate = doctors_on_duty(slots, consult, 8.0)[0] / consult[0]
     early, later = 400 / 2, 400 / 6
     backlog = (early - rate) * 2
@@ -50,7 +50,7 @@ def test_waits_rise_steeply_towards_capacity_and_are_capped() -> None:
     # Steeper near capacity: the last tenth of the load adds more than the first 80 %.
     assert wait[-1] - wait[demand >= 900][0] > wait[demand <= 800][-1]
     overloaded = mean_wait_hours(np.array([5000.0]), np.array([1000.0]), np.array([8 / 60]), DAY)
-    assert overloaded[0] <= DAY.cap_hours
+    assert overloaded[0] <= cap_hours(DAY)
 
 
 def test_a_village_doctor_with_a_short_consultation_keeps_patients_minutes() -> None:

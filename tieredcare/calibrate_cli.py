@@ -7,14 +7,18 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from tieredcare.outputs import OutputTarget, check_output, manifest_kind, output_target
-from tieredcare.sweep_cli import INTERRUPTED, ExecutorKind, _executor, _executor_kind, _main
+from tieredcare.sweep_cli import INTERRUPTED, ExecutorKind, executor_kind, open_executor
+
+if TYPE_CHECKING:  # optuna is imported only when the command runs
+    from tieredcare.calibration.study import Settings
+    from tieredcare.calibration.targets import Calibration
 
 KIND = "calibration"
 DEFAULT_ROOT = Path("results") / "calibration"
@@ -52,20 +56,20 @@ def calibrate_command(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Fit the targets file's parameters to its targets; writes best.yaml and the fit."""
+    from tieredcare import cli as main  # imported here: tieredcare.cli registers this command
     from tieredcare.calibration.report import write_results
     from tieredcare.calibration.study import Settings, finished, open_study, run_study
     from tieredcare.calibration.targets import load_targets
 
-    main = _main()
     with main.rejected_input():
-        kind = _executor_kind(executor, scheduler)
+        kind = executor_kind(executor, scheduler)
         cal = load_targets(targets_file, overrides)
         target = output_target(out_dir, DEFAULT_ROOT / cal.name, source=targets_file)
         _prepare_folder(target, resume=resume, overwrite=overwrite)
         settings = Settings(trials, replicates, seed)
         study = open_study(cal, target.path, settings, resume)
         _write_manifest(target.path, cal, settings, kind)
-        with _executor(kind, workers, scheduler) as pool:
+        with open_executor(kind, workers, scheduler) as pool:
             try:
                 with _TrialBar(main.err, cal.name, trials, finished(study), quiet) as bar:
                     run_study(cal, study, settings, pool, progress=bar.update)
@@ -92,7 +96,7 @@ def _prepare_folder(target: OutputTarget, *, resume: bool, overwrite: bool) -> N
     path.mkdir(parents=True, exist_ok=True)
 
 
-def _write_manifest(folder: Path, cal, settings, executor: str) -> None:
+def _write_manifest(folder: Path, cal: Calibration, settings: Settings, executor: str) -> None:
     from tieredcare.atomic import write_json
     from tieredcare.results import git_commit, package_versions
 

@@ -45,7 +45,6 @@ from tieredcare.fast import choice as fast_choice
 from tieredcare.fast import tally
 from tieredcare.groups import GroupCounters, person_cell
 from tieredcare.metrics import Counters
-from tieredcare.queueing import ClinicDay
 from tieredcare.streams import RandomStreams
 from tieredcare.tiers import COUNTY, ELDERLY, EMERGENCY_LINES, SERVICE_LINES
 from tieredcare.world.network import CountyMap, county_map
@@ -91,9 +90,6 @@ class TieredCareModel(mesa.Model):
             scenario.population, self.county.village_population, self.streams["population"])
         self.base_state = FacilityState.from_county(self.county, scenario)
         self.state = FacilityState.from_county(self.county, scenario)
-        service = scenario.service
-        self.clinic_day = ClinicDay(service.opening_hours, service.peak_share,
-                                    service.peak_hours, service.consultation_cv)
         self.facilities = [Facility(self, i) for i in range(self.county.n_facilities)]
         self._setup_choice_sets()
         # In a prefecture each county has its policy: the prefecture's with its own levers.

@@ -1,12 +1,11 @@
 """Waiting for a doctor within the day, at every outpatient department at once.
 
-Outpatients arrive over the opening hours, most of them in a morning peak, and wait for
-one of the doctors on duty. A facility's day has two limits. Its *slots* are the visits it
-gives in a day (what the doctors' other duties leave for outpatients); demand beyond them
-waits for a later day (:mod:`tieredcare.day.service`), counted in days. Within the day the
-doctors see a patient in a consultation time, so their *load* is demand × consultation
-time ÷ (doctors × opening hours), and the mean wait in the waiting room, in hours, is the
-sum of two parts:
+Outpatients arrive over the opening hours, a share of them in a morning peak, and wait
+for one of the doctors on duty. A facility's day has two limits. Its *slots* are the visits
+it gives in a day (what the doctors' other duties leave for outpatients); demand beyond them
+waits for a later day (:mod:`tieredcare.day.service`), counted in days. Within the day its
+*load* is the day's outpatients ÷ its slots, and the mean wait in the waiting room, in
+hours, is the sum of two parts:
 
 - the morning peak, as a fluid queue: while arrivals outrun the doctors a backlog builds,
   then drains; patients wait for the backlog ahead of them;
@@ -29,36 +28,14 @@ T = Q/(s − λ₂), and the λ₁P + λ₂T patients who find it wait Q/(2s) on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from tieredcare.config.schema import Service
 
 MAX_LOAD = 0.98
 """Highest load at which the steady-state random wait is evaluated: at a load nearer 1 the
 steady-state wait takes longer than a day to build up (its relaxation time grows as
 1 / (1 − √ρ)²), so a full day is charged the wait of this load (assumption)."""
-
-
-@dataclass(frozen=True)
-class ClinicDay:
-    """How outpatients arrive and are seen over one day (set in ``service``).
-
-    Attributes:
-        opening_hours: Outpatient opening hours per day [hours].
-        peak_share: Share of the day's outpatients who arrive in the morning peak.
-        peak_hours: Length of the morning peak [hours].
-        consultation_cv: Coefficient of variation of consultation times.
-    """
-
-    opening_hours: float
-    peak_share: float
-    peak_hours: float
-    consultation_cv: float
-
-    @property
-    def cap_hours(self) -> float:
-        """Longest mean wait within one day [hours]."""
-        return self.opening_hours / 2.0
 
 
 def doctors_on_duty(slots: np.ndarray, consultation_hours: np.ndarray,
@@ -80,7 +57,7 @@ def doctors_on_duty(slots: np.ndarray, consultation_hours: np.ndarray,
 
 
 def mean_wait_hours(demand: np.ndarray, slots: np.ndarray, consultation_hours: np.ndarray,
-                    day: ClinicDay) -> np.ndarray:
+                    day: Service) -> np.ndarray:
     """Mean wait for a doctor of the outpatients seen at each facility today [hours].
 
     The load is demand ÷ slots: the share of the doctors' outpatient time that today's
@@ -91,7 +68,8 @@ def mean_wait_hours(demand: np.ndarray, slots: np.ndarray, consultation_hours: n
         demand: Outpatients seen today [F] (at most the day's slots).
         slots: Outpatient visits the facility gives per day [F].
         consultation_hours: Mean consultation time [F] [hours].
-        day: Opening hours, the morning peak and the spread of consultation times.
+        day: Opening hours, the morning peak and the spread of consultation times
+            (``scenario.service``).
 
     Returns:
         Mean wait [F] [hours], nondecreasing in demand and in 1 / slots; 0 where a facility
@@ -104,10 +82,15 @@ def mean_wait_hours(demand: np.ndarray, slots: np.ndarray, consultation_hours: n
     rate = safe_slots / day.opening_hours  # patients seen per hour, over the day
     wait = _peak_wait(demand, rate, day) + _random_wait(
         demand / safe_slots, doctors, consultation_hours, day.consultation_cv)
-    return np.where(open_ & (demand > 0), np.minimum(wait, day.cap_hours), 0.0)
+    return np.where(open_ & (demand > 0), np.minimum(wait, cap_hours(day)), 0.0)
 
 
-def _peak_wait(demand: np.ndarray, rate: np.ndarray, day: ClinicDay) -> np.ndarray:
+def cap_hours(day: Service) -> float:
+    """Longest mean wait within one day: half the opening hours [hours]."""
+    return day.opening_hours / 2.0
+
+
+def _peak_wait(demand: np.ndarray, rate: np.ndarray, day: Service) -> np.ndarray:
     """Mean wait from the morning peak, as a fluid queue [hours].
 
     A backlog builds at (peak arrival rate − rate) over the peak, then drains at

@@ -101,13 +101,13 @@ def sweep_command(
 
     main = _main()
     with main.rejected_input():
-        kind = _executor_kind(executor, scheduler)
+        kind = executor_kind(executor, scheduler)
         plan = prepare(sweep_file, **({} if max_runs is None else {"max_runs": max_runs}))
         target = output_target(out_dir, default_folder(plan), source=sweep_file)
         # Before any worker starts.
         SweepStore(target.path).check_target(plan, resume=resume, overwrite=overwrite,
                                              target=target)
-        with _executor(kind, workers, scheduler) as pool:
+        with open_executor(kind, workers, scheduler) as pool:
             try:
                 with _ProgressBar(main.err, plan.sweep.name, quiet) as bar:
                     report = run_sweep(plan, pool, target.path, resume=resume,
@@ -123,7 +123,8 @@ def sweep_command(
         raise typer.Exit(1)
 
 
-def _executor_kind(executor: ExecutorKind | None, scheduler: str | None) -> str:
+def executor_kind(executor: ExecutorKind | None, scheduler: str | None) -> str:
+    """The executor the options ask for: dask with a scheduler, else processes by default."""
     if executor is None:
         return "dask" if scheduler else "processes"
     if scheduler and executor is not ExecutorKind.dask:
@@ -132,7 +133,8 @@ def _executor_kind(executor: ExecutorKind | None, scheduler: str | None) -> str:
     return executor.value
 
 
-def _executor(kind: str, workers: int | None, scheduler: str | None) -> Executor:
+def open_executor(kind: str, workers: int | None, scheduler: str | None) -> Executor:
+    """The executor, or a clear error if its Dask scheduler cannot be reached."""
     from tieredcare.experiments.executors import make_executor
 
     try:

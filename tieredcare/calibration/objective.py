@@ -50,10 +50,10 @@ class ReplicateTask:
     targets: tuple[str, ...]
 
 
-def run_replicate(task: ReplicateTask) -> tuple[int, int, dict[str, float]]:
+def run_replicate(task: ReplicateTask) -> dict[str, float]:
     """Simulate one replicate and read the targets' values (in a worker)."""
     output = simulate(Scenario.model_validate(task.scenario), base_dir=Path(task.base_dir))
-    return task.trial, task.replicate, {key: target_value(output, key) for key in task.targets}
+    return {key: target_value(output, key) for key in task.targets}
 
 
 def target_value(output: RunOutput, key: str) -> float:

@@ -92,6 +92,7 @@ def run_study(cal: Calibration, study: optuna.Study, settings: Settings, executo
         progress: Called after each batch with the study and the trials finished.
     """
     reclaim_running(study)
+    distributions = _distributions(cal)
     # Enough trials at once to keep every worker busy with their replicates.
     batch_size = -(-executor.workers // settings.replicates)
     while (done := finished(study)) < settings.trials:
@@ -99,40 +100,47 @@ def run_study(cal: Calibration, study: optuna.Study, settings: Settings, executo
         for k in range(min(batch_size, settings.trials - done)):
             study.sampler = optuna.samplers.TPESampler(
                 seed=settings.seed + done + k, n_startup_trials=STARTUP_TRIALS)
-            trial = study.ask(_distributions(cal))
-            trials.append(trial)
-        tasks = [task for t in trials
-                 for task in replicate_tasks(cal, t.number, t.params, settings.seed,
-                                             settings.replicates)]
-        runs: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        order: dict[int, dict[int, dict[str, float]]] = defaultdict(dict)
+            trials.append(study.ask(distributions))
         started = time.perf_counter()
-        failures: dict[int, str] = {}
-        for task, result in executor.map_unordered(run_replicate, tasks):
-            if isinstance(result, BaseException):
-                failures[task.trial] = f"{type(result).__name__}: {result}"
-            else:
-                order[task.trial][task.replicate] = result[2]
-        for number, by_replicate in order.items():
-            for r in sorted(by_replicate):  # replicate order, whatever order they ended in
-                for key, value in by_replicate[r].items():
-                    runs[number][key].append(value)
-        seconds = (time.perf_counter() - started) / max(len(trials), 1)
+        values, failures = _run_batch(cal, trials, settings, executor)
+        seconds = (time.perf_counter() - started) / len(trials)
         for trial in trials:
             if trial.number in failures:
                 trial.set_user_attr("error", failures[trial.number])
                 study.tell(trial, state=TrialState.FAIL)
                 continue
-            values = runs[trial.number]
-            for key, stat in summarise(values).items():
+            for key, stat in summarise(values[trial.number]).items():
                 trial.set_user_attr(key, stat)
             trial.set_user_attr("seconds", seconds)
-            study.tell(trial, loss(cal.spec.targets, values))
+            study.tell(trial, loss(cal.spec.targets, values[trial.number]))
         if progress is not None:
             progress(study, finished(study))
         if failures:
             number, error = next(iter(failures.items()))
             raise RuntimeError(f"trial {number} failed: {error}")
+
+
+def _run_batch(cal: Calibration, trials: list[optuna.Trial], settings: Settings,
+               executor: Executor) -> tuple[dict[int, dict[str, list[float]]], dict[int, str]]:
+    """Run every replicate of a batch of trials.
+
+    Returns:
+        Trial number → target → its values in replicate order (whatever order the runs
+        ended in), and trial number → why a replicate of it failed.
+    """
+    tasks = [task for t in trials
+             for task in replicate_tasks(cal, t.number, t.params, settings.seed,
+                                         settings.replicates)]
+    by_replicate: dict[int, dict[int, dict[str, float]]] = defaultdict(dict)
+    failures: dict[int, str] = {}
+    for task, result in executor.map_unordered(run_replicate, tasks):
+        if isinstance(result, BaseException):
+            failures[task.trial] = f"{type(result).__name__}: {result}"
+        else:
+            by_replicate[task.trial][task.replicate] = result
+    values = {number: {key: [runs[r][key] for r in sorted(runs)] for key in cal.spec.targets}
+              for number, runs in by_replicate.items()}
+    return values, failures
 
 
 def _distributions(cal: Calibration) -> dict[str, optuna.distributions.BaseDistribution]:

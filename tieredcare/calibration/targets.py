@@ -206,7 +206,7 @@ def summary_indicators() -> list[str]:
 
 
 def target_range(indicator: str) -> tuple[float, float]:
-    """Values an indicator can take, from its unit."""
+    """Values an indicator can take, from its unit (0 to ∞ where it has none listed)."""
     unit = (INDICATORS[indicator].unit if indicator in INDICATORS
             else EXTRA_INDICATORS.get(indicator, ("",))[0])
     if unit in ("share", "index 0–1"):
@@ -236,8 +236,7 @@ def target_problems(file: str, key: str, target: Target, counties: list[str]
         if dimension == "county" and name not in counties:
             return [ConfigProblem(file, where, f"no county {name!r} in the scenario; allowed: "
                                   f"{', '.join(counties) or 'none (one county)'}")]
-    low, high = target_range(indicator) if indicator in INDICATORS or not group else (
-        -math.inf, math.inf)
+    low, high = target_range(indicator)
     if not low <= target.value <= high:
         return [ConfigProblem(file, f"{where}.value", f"{target.value} is outside what "
                               f"{indicator} can be: {low} to {high}")]

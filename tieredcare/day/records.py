@@ -54,8 +54,9 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
                  recovery_admissions=ep["recovery"][rows], unreferred=~ep["referred"][rows])
     days_waited = model.day - ep["queued_day"][rows]
     outpatient = queue == OUTPATIENT
-    c.add("outpatient_wait_hours", r, fac[outpatient],
-          model.state.outpatient_wait_hours.take(fac[outpatient]))
+    # Today's wait for a doctor (hours) for each outpatient seen; admissions wait in days.
+    hours = np.where(outpatient, model.state.outpatient_wait_hours.take(fac), 0.0)
+    c.add("outpatient_wait_hours", r, fac, hours)
     c.add("admission_wait_days", r, fac[~outpatient], days_waited[~outpatient])
     wait = np.minimum(days_waited, MAX_WAIT_BIN)
     bins = c.wait_hist.shape[2]
@@ -75,7 +76,7 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
         model.perception.experience(ep["home"][rows], fac, model.state.quality.take(fac),
                                     ~treated & ~sent_down, long_wait)
     if model.day >= 0:
-        _contacts_by_group(model, rows, fac, wait)
+        _contacts_by_group(model, rows, fac, wait, hours)
     fd = model.family_doctors
     if fd.contract_covers is not fd.team_covers:  # "1+1+1": the team covers less
         own = fd.covers(fd.team_covers, rows, fac)
@@ -83,7 +84,7 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
 
 
 def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
-                       wait: np.ndarray) -> None:
+                       wait: np.ndarray, hours: np.ndarray) -> None:
     """The served contacts of a reported day, by group; and who last visited where."""
     ep, county = model.episodes, model.county
     tier, outpatient = county.tier.take(fac), ep["queue"][rows] == OUTPATIENT
@@ -99,8 +100,7 @@ def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     }, sums={
         "travel_minutes": county.village_minutes.ravel().take(ep["home"][rows] * n_fac + fac),
         "wait_days": wait.astype(np.float64),
-        "outpatient_wait_hours": np.where(
-            outpatient, model.state.outpatient_wait_hours.take(fac), 0.0),
+        "outpatient_wait_hours": hours,
     })
     model.groups.last_outpatient_tier[ep["resident"][rows[outpatient]]] = tier[outpatient]
 

@@ -4,8 +4,7 @@ Each facility serves its outpatient and admission queues up to its capacity, ref
 patients first (and part of the capacity reserved for them if the policy says so): it
 treats what it can and refers on what it cannot. Outpatients seen today wait for a doctor
 within the day (:mod:`tieredcare.queueing`); those beyond the day's slots wait for a later
-day. Patients who have waited too long leave
-and choose again, or forgo care.
+day. Patients who have waited too long leave and choose again, or forgo care.
 """
 
 from __future__ import annotations
@@ -85,7 +84,7 @@ def wait_for_doctor(model: TieredCareModel, fac: np.ndarray) -> None:
     st, service = model.state, model.scenario.service
     seen = np.bincount(fac, minlength=model.county.n_facilities)
     st.outpatient_wait_hours = queueing.mean_wait_hours(
-        seen, st.outpatient_slots, st.consultation_hours, model.clinic_day)
+        seen, st.outpatient_slots, st.consultation_hours, service)
     # Patients hear of the waits of the last days, not only of today's.
     st.expected_outpatient_wait += (st.outpatient_wait_hours - st.expected_outpatient_wait
                                     ) / service.wait_memory_days

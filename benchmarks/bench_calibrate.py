@@ -39,6 +39,7 @@ def main() -> None:
                    str(ROOT / "calibration" / "default_county.yaml"),
                    "--trials", str(args.trials), "--replicates", str(args.replicates),
                    "--workers", str(args.workers), "--executor", "processes", "--quiet",
+                   "--ensemble", "0",
                    "--out", str(out), "--overwrite",
                    "--set", f"population.residents={args.residents}",
                    "--set", "simulation.warmup_days=0", "--set", "simulation.horizon_days=365"]

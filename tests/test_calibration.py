@@ -136,7 +136,7 @@ def test_calibration_recovers_a_known_travel_weight(tmp_path: Path) -> None:
     out = tmp_path / "fit"
     result = CliRunner().invoke(app, ["calibrate", str(path), "--trials", "14", "--replicates",
                                       "2", "--seed", "11", "--executor", "serial", "--quiet",
-                                      "--out", str(out)])
+                                      "--ensemble", "0", "--out", str(out)])
     assert result.exit_code == 0, result.output
     trials = pd.read_parquet(out / "trials.parquet")
     best = trials.loc[trials["loss"].idxmin(), "choice.travel"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 import time
@@ -17,6 +18,7 @@ from tieredcare.outputs import OutputTarget, check_output, manifest_kind, output
 from tieredcare.sweep_cli import INTERRUPTED, ExecutorKind, executor_kind, open_executor
 
 if TYPE_CHECKING:  # optuna is imported only when the command runs
+    from tieredcare.calibration.posterior import AbcSettings
     from tieredcare.calibration.study import Settings
     from tieredcare.calibration.targets import Calibration
 
@@ -53,10 +55,20 @@ def calibrate_command(
     overrides: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a value of the scenario: dotted.key=value (repeatable).")
     ] = None,
+    ensemble: Annotated[int, typer.Option(
+        min=0, max=10_000, help="Members of the posterior ensemble (ABC-SMC); 0: none.")] = 100,
+    population: Annotated[int | None, typer.Option(
+        min=10, max=10_000, help="ABC-SMC particles per generation (default: --ensemble).")
+    ] = None,
+    generations: Annotated[int, typer.Option(
+        min=1, max=100, help="Most ABC-SMC generations.")] = 12,
+    max_simulations: Annotated[int, typer.Option(
+        min=10, help="Most simulated years for the ensemble.")] = 20_000,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Fit the targets file's parameters to its targets; writes best.yaml and the fit."""
     from tieredcare import cli as main  # imported here: tieredcare.cli registers this command
+    from tieredcare.calibration.posterior import AbcSettings
     from tieredcare.calibration.report import write_results
     from tieredcare.calibration.study import Settings, finished, open_study, run_study
     from tieredcare.calibration.targets import load_targets
@@ -67,19 +79,57 @@ def calibrate_command(
         target = output_target(out_dir, DEFAULT_ROOT / cal.name, source=targets_file)
         _prepare_folder(target, resume=resume, overwrite=overwrite)
         settings = Settings(trials, replicates, seed)
+        abc = AbcSettings(population or ensemble, generations, max_simulations, seed)
         study = open_study(cal, target.path, settings, resume)
-        _write_manifest(target.path, cal, settings, kind)
+        _write_manifest(target.path, cal, settings, kind, abc if ensemble else None, ensemble)
         with open_executor(kind, workers, scheduler) as pool:
             try:
                 with _TrialBar(main.err, cal.name, trials, finished(study), quiet) as bar:
                     run_study(cal, study, settings, pool, progress=bar.update)
+                if ensemble:
+                    table = _sample_ensemble(main.err, cal, target.path, abc, ensemble, pool,
+                                             resume=resume, quiet=quiet)
             except KeyboardInterrupt:
                 main.err.print(f"Interrupted. Finished trials are kept; continue with: "
                                f"tieredcare calibrate {targets_file} --resume --out "
                                f"{target.path}")
                 raise typer.Exit(INTERRUPTED) from None
-    fit, diagnostics = write_results(cal, study, target.path)
+    fit, diagnostics = write_results(cal, study, target.path, table if ensemble else None)
     _print_fit(main.out, fit, diagnostics, target.path)
+    if ensemble:
+        _print_posterior(main.out, cal, table, target.path)
+
+
+def _sample_ensemble(console, cal: Calibration, folder: Path, abc: AbcSettings, members: int,
+                     pool, *, resume: bool, quiet: bool):
+    """Sample the posterior by ABC-SMC and write the ensemble folder."""
+    from rich.progress import SpinnerColumn
+
+    from tieredcare.calibration.ensemble import write_ensemble
+    from tieredcare.calibration.members import FOLDER
+    from tieredcare.calibration.posterior import sample_posterior
+
+    columns = (SpinnerColumn(), TextColumn("ensemble (ABC-SMC): generation {task.fields[t]}, "
+                                           "{task.completed} simulated years"))
+    with Progress(*columns, console=console, disable=quiet) as bar:
+        task = bar.add_task("ensemble", total=None, t="–")
+        history = sample_posterior(cal, folder / FOLDER, abc, pool, resume=resume,
+                                   progress=lambda t, n: bar.update(task, advance=n, t=t))
+    return write_ensemble(cal, history, folder / FOLDER, abc, members)
+
+
+def _print_posterior(console, cal: Calibration, table, folder: Path) -> None:
+    from tieredcare.calibration.members import posterior_summary
+
+    summary = posterior_summary(cal, table)
+    out = Table(title=f"Ensemble: {len(table)} members (posterior mean and 95 % range)")
+    for column in ("", "mean", "2.5 %", "97.5 %", "target interval"):
+        out.add_column(column, justify="left" if not column else "right")
+    for r in summary.itertuples():
+        interval = (f"{r.target_low:.4g}–{r.target_high:.4g}" if r.kind == "target" else "")
+        out.add_row(r.name, f"{r.mean:.4g}", f"{r.low:.4g}", f"{r.high:.4g}", interval)
+    console.print(out)
+    console.print(f"Ensemble: [bold]{folder / 'ensemble'}[/]", highlight=False)
 
 
 def _prepare_folder(target: OutputTarget, *, resume: bool, overwrite: bool) -> None:
@@ -96,7 +146,8 @@ def _prepare_folder(target: OutputTarget, *, resume: bool, overwrite: bool) -> N
     path.mkdir(parents=True, exist_ok=True)
 
 
-def _write_manifest(folder: Path, cal: Calibration, settings: Settings, executor: str) -> None:
+def _write_manifest(folder: Path, cal: Calibration, settings: Settings, executor: str,
+                    abc: AbcSettings | None, members: int) -> None:
     from tieredcare.atomic import write_json
     from tieredcare.results import git_commit, package_versions
 
@@ -104,9 +155,11 @@ def _write_manifest(folder: Path, cal: Calibration, settings: Settings, executor
         "kind": KIND, "name": cal.name, "targets_file": str(cal.path),
         "scenario_file": str(cal.base.file), "overrides": cal.overrides, "trials": settings.trials,
         "replicates": settings.replicates, "seed": settings.seed, "executor": executor,
+        "ensemble": None if abc is None else {**dataclasses.asdict(abc), "members": members},
         "command": sys.argv, "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": package_versions(("optuna",)), "git_commit": git_commit(),
-        "files": ["study.journal", "trials.parquet", "best.yaml", "fit.parquet", "fit.md"],
+        "versions": package_versions(("optuna", "pyabc")), "git_commit": git_commit(),
+        "files": ["study.journal", "trials.parquet", "best.yaml", "fit.parquet", "fit.md",
+                  "ensemble/"],
         "targets": cal.spec.model_dump(mode="json"),
     })
 

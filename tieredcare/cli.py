@@ -188,6 +188,11 @@ def compare(
                         ] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address (tcp://host:port) to run on.")] = None,
+    ensemble: Annotated[Path | None, typer.Option(
+        help="Calibration (or its ensemble/ folder): run every scenario on each member, "
+        "for intervals with parameter uncertainty.")] = None,
+    members: Annotated[int | None, typer.Option(
+        min=2, help="Ensemble members to use (default: all).")] = None,
     overrides: Overrides = None,
     overwrite: Overwrite = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
@@ -205,19 +210,32 @@ def compare(
         names = [item.scenario.name for item in loaded]
         if len(set(names)) != len(names):
             raise ConfigError.one(None, "name", f"scenario names must differ, got {names}")
+        members_set = None
+        if ensemble is not None:
+            from tieredcare.calibration.members import load_ensemble
+
+            members_set = load_ensemble(ensemble)
+            members = min(members or members_set.size, members_set.size)
         target = output_target(out_dir, default_folder(names), source=None)
         check_output(target, "compare", overwrite=overwrite)
         for item in loaded:
             preflight(item)
-        with _counter(f"{len(loaded)} scenarios × {replicates} seeds",
-                      len(loaded) * replicates, quiet) as advance:
+        runs = len(loaded) * replicates * (members if members_set else 1)
+        label = f"{len(loaded)} scenarios × {replicates} seeds" + (
+            f" × {members} members" if members_set else "")
+        with _counter(label, runs, quiet) as advance:
             table = run_comparison(loaded, replicates, target.path, root_seed=seed,
                                    workers=workers,
                                    executor=executor or ("dask" if scheduler else None),
                                    scheduler=scheduler, progress=advance,
                                    sources=[str(p) for p in scenarios],
-                                   overrides=list(overrides or []), command=sys.argv)
+                                   overrides=list(overrides or []), command=sys.argv,
+                                   ensemble=members_set, members=members)
     _print_comparison(table, names)
+    if members_set is not None:
+        out.print(f"Intervals over {members} ensemble members × {replicates} seeds: parameter "
+                  "and seed-to-seed uncertainty together (compare.parquet has both parts).",
+                  highlight=False)
     written = "compare.parquet, compare.md, runs.parquet, timeseries.parquet"
     counties = target.path / COUNTY_DIFFERENCES
     if counties.is_file():  # a prefecture: each county's differences too

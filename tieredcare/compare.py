@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,11 +32,20 @@ from tieredcare.results import git_commit, package_versions
 from tieredcare.run import simulate
 from tieredcare.streams import replicate_seeds
 
+if TYPE_CHECKING:
+    from tieredcare.calibration.members import Ensemble
+
 CONFIDENCE = 0.95
 COUNTY_HEADLINE = ("county_retention", "inpatient_county_retention", "primary_share")
 """Indicators of the per-county table of a prefecture's comparison (compare.md, printed)."""
 COUNTY_DIFFERENCES = "compare_counties.parquet"
 """File of a prefecture's comparison with each county's paired differences."""
+MEMBER_DIFFERENCES = "compare_members.parquet"
+"""File of an ensemble comparison with each member's paired differences."""
+ENSEMBLE_NOTE = (
+    "Over {members} ensemble members × {replicates} seeds: the 95 % CI combines parameter "
+    "uncertainty (the spread of the effect across members) and seed-to-seed noise; the "
+    "seed-only interval is in compare.parquet (seed_ci_low, seed_ci_high).\n\n")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class Job:
     scenario: Scenario
     base_dir: Path
     replicate: int
+    member: int | None = None
+    """Ensemble member whose parameter values the scenario carries, if any."""
 
 
 def jobs(loaded: list[LoadedScenario], seeds: list[int]) -> list[Job]:
@@ -58,6 +70,8 @@ def run_job(job: Job) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     output = simulate(job.scenario, base_dir=job.base_dir)
     label = {"scenario": job.scenario.name, "replicate": job.replicate,
              "seed": job.scenario.seed}
+    if job.member is not None:
+        label = {"scenario": job.scenario.name, "member": job.member, **label}
     summary = pd.DataFrame([{**label, **output.summary}])
     series = output.timeseries.assign(**label)
     groups = output.groups.drop(columns=["numerator", "denominator"]).assign(**label)
@@ -266,8 +280,8 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
             root_seed: int | None = None, workers: int | None = None,
             executor: str | None = None, scheduler: str | None = None,
             progress: Callable[[], None] | None = None, sources: list[str] | None = None,
-            overrides: list[str] | None = None, command: list[str] | None = None
-            ) -> pd.DataFrame:
+            overrides: list[str] | None = None, command: list[str] | None = None,
+            ensemble: Ensemble | None = None, members: int | None = None) -> pd.DataFrame:
     """Run a baseline (first) and scenarios with the same seeds and write the comparison.
 
     Args:
@@ -283,6 +297,9 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
         sources: Scenario file names, for the manifest.
         overrides: ``--set`` overrides applied to every scenario, for the manifest.
         command: Command line, for the manifest.
+        ensemble: Run every scenario on each of the first ``members`` members of this
+            calibration ensemble (:mod:`tieredcare.compare_ensemble`).
+        members: Members to use (default: all).
 
     Returns:
         The paired-difference table.
@@ -295,18 +312,30 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
     workers = workers or os.cpu_count() or 1
     summaries, series, groups = [], [], []
     kind = executor or ("processes" if workers > 1 else "serial")
+    if ensemble is not None:
+        from tieredcare.compare_ensemble import ensemble_tables, member_jobs  # uses Job
+
+        members = min(members or ensemble.size, ensemble.size)
+        todo = member_jobs(loaded, seeds, ensemble, members)
+    else:
+        todo = jobs(loaded, seeds)
     with make_executor(kind, workers, scheduler) as pool:
-        for _, (summary, daily, by_group) in run_jobs(jobs(loaded, seeds), pool, progress):
+        for _, (summary, daily, by_group) in run_jobs(todo, pool, progress):
             summaries.append(summary)
             series.append(daily)
             groups.append(by_group)
     # Runs finish in any order; store them in scenario, then replicate order.
     order = {name: k for k, name in enumerate(names)}
-    runs = _sorted(pd.concat(summaries, ignore_index=True), order)
-    daily_all = _sorted(pd.concat(series, ignore_index=True), order, "day")
-    groups_all = _sorted(pd.concat(groups, ignore_index=True), order)
-    table = paired_differences(runs, names[0])
-    by_group = paired_group_differences(groups_all, names[0])
+    first = ("member",) if ensemble is not None else ()
+    runs = _sorted(pd.concat(summaries, ignore_index=True), order, *first)
+    daily_all = _sorted(pd.concat(series, ignore_index=True), order, *first, "day")
+    groups_all = _sorted(pd.concat(groups, ignore_index=True), order, *first)
+    per_member = None
+    if ensemble is not None:
+        table, by_group, per_member = ensemble_tables(runs, groups_all, names[0])
+    else:
+        table = paired_differences(runs, names[0])
+        by_group = paired_group_differences(groups_all, names[0])
     counties = county_differences(by_group)
     report = markdown_table(table)
     with staged_folder(Path(out_dir), replace=may_replace("compare")) as tmp:
@@ -315,6 +344,9 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
         write_parquet(tmp / "compare.parquet", table)
         write_parquet(tmp / "groups.parquet", groups_all)
         write_parquet(tmp / "compare_groups.parquet", by_group)
+        if per_member is not None:
+            write_parquet(tmp / MEMBER_DIFFERENCES, per_member)
+            report = ENSEMBLE_NOTE.format(members=members, replicates=replicates) + report
         if not counties.empty:
             write_parquet(tmp / COUNTY_DIFFERENCES, counties)
             report += "\n## By county\n\n" + county_markdown(counties)
@@ -322,6 +354,9 @@ def compare(loaded: list[LoadedScenario], replicates: int, out_dir: Path, *,
         write_json(tmp / "manifest.json", {
             "kind": "compare", "baseline": names[0], "scenarios": names[1:],
             "replicates": replicates, "root_seed": root, "seeds": seeds,
+            "ensemble": None if ensemble is None else {
+                "folder": str(ensemble.folder), "members": members,
+                "parameters": sorted(ensemble.scale)},
             "sources": sources, "overrides": overrides or [], "command": command,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": package_versions(), "git_commit": git_commit(),

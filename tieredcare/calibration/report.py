@@ -127,9 +127,23 @@ def _listed(title: str, items: list[str]) -> list[str]:
     return [f"- {title}: {', '.join(items) if items else 'none'}"]
 
 
-def write_results(cal: Calibration, study: optuna.Study, folder: Path
-                  ) -> tuple[pd.DataFrame, Diagnostics]:
+def ensemble_markdown(summary: pd.DataFrame, members: int) -> str:
+    """The ensemble's section of ``fit.md``: posterior means and 95 % ranges."""
+    lines = ["", "## Ensemble", "",
+             f"{members} members sampled from the posterior by ABC-SMC (see ensemble/"
+             "ensemble.json for the generations). Targets: the members' simulated values.", "",
+             "| | mean | 2.5 % | 97.5 % | target interval |", "|---|---:|---:|---:|---:|"]
+    for r in summary.itertuples():
+        interval = f"{r.target_low:.4g}–{r.target_high:.4g}" if r.kind == "target" else ""
+        lines.append(f"| {r.name} | {r.mean:.4g} | {r.low:.4g} | {r.high:.4g} | {interval} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(cal: Calibration, study: optuna.Study, folder: Path,
+                  ensemble: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Diagnostics]:
     """Write the tables, the best scenario and the fit report of a calibration.
+
+    ``ensemble`` (the members' table, if sampled) adds its section to ``fit.md``.
 
     Returns:
         The fit table and the diagnostics.
@@ -147,5 +161,10 @@ def write_results(cal: Calibration, study: optuna.Study, folder: Path
     write_parquet(folder / "fit.parquet", fit)
     diagnostics = diagnose(cal, trials, fit, best)
     finished = int(np.sum(trials["state"] == TrialState.COMPLETE.name))
-    atomic_write_text(folder / "fit.md", fit_markdown(cal, fit, best, diagnostics, finished))
+    report = fit_markdown(cal, fit, best, diagnostics, finished)
+    if ensemble is not None:
+        from tieredcare.calibration.members import posterior_summary
+
+        report += ensemble_markdown(posterior_summary(cal, ensemble), len(ensemble))
+    atomic_write_text(folder / "fit.md", report)
     return fit, diagnostics

@@ -129,3 +129,39 @@ def test_a_resumed_ensemble_equals_an_uninterrupted_one(tmp_path: Path) -> None:
     b, wb = resumed.get_distribution(m=0, t=resumed.max_t)
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
     np.testing.assert_array_equal(wa, wb)
+
+
+def _not_blank(png: Path) -> bool:
+    from matplotlib.image import imread
+
+    pixels = imread(png)
+    return png.stat().st_size > 10_000 and float(pixels[..., :3].std()) > 0.02
+
+
+def test_a_calibration_folder_has_its_charts_and_briefing(tmp_path: Path) -> None:
+    out = tmp_path / "fit"
+    result = CliRunner().invoke(app, [
+        "calibrate", str(tiny_calibration(tmp_path)), "--trials", "4", "--replicates", "2",
+        "--ensemble", "12", "--generations", "2", "--executor", "serial", "--quiet",
+        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "## Ensemble" in (out / "fit.md").read_text(encoding="utf-8")
+    plotted = CliRunner().invoke(app, ["plot", str(out)])
+    assert plotted.exit_code == 0, plotted.output
+    for name in ("fit", "trial_history", "ensemble_pairs"):
+        assert _not_blank(out / "figures" / f"{name}.png"), name
+    briefing = CliRunner().invoke(app, ["report", str(out), "--lang", "zh"])
+    assert briefing.exit_code == 0, briefing.output
+    html = (out / "report_zh.html").read_text(encoding="utf-8")
+    assert "参数校准" in html and "data:image/png;base64" in html
+    # A comparison on the ensemble draws both intervals.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump({"extends": "county.yaml", "name": "gap", "policy": {
+        "reimbursement": {"inpatient": {"city": {"ratio": 0.3}}}}}), encoding="utf-8")
+    compared = CliRunner().invoke(app, [
+        "compare", str(tmp_path / "county.yaml"), str(policy), "--replicates", "2",
+        "--ensemble", str(out), "--members", "3", "--workers", "1", "--quiet",
+        "--out", str(tmp_path / "cmp")])
+    assert compared.exit_code == 0, compared.output
+    assert CliRunner().invoke(app, ["plot", str(tmp_path / "cmp")]).exit_code == 0
+    assert _not_blank(tmp_path / "cmp" / "figures" / "paired_differences.png")

@@ -469,6 +469,8 @@ def paired_differences(compare: pd.DataFrame, indicators: Sequence[str] = DIFFER
         who = phrase("baseline_the", lang) if baseline == "baseline" else \
             phrase("baseline_named", lang, name=baseline)
         set_title(chart, phrase("difference_title", lang, baseline=who))
+        if "seed_ci_low" in table:
+            chart.supxlabel(phrase("ensemble_bands", lang), fontsize=7.5, color="0.3")
         return finish(figure)
 
 
@@ -482,6 +484,10 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, order: list[str], colours: dict[
     for i, name in enumerate(order):
         ax.errorbar(diff[i], y[i], xerr=[[diff[i] - low[i]], [high[i] - diff[i]]], fmt="o",
                     color=colours[name], capsize=3, ms=5, linewidth=1.6)
+        if "seed_ci_low" in rows:  # an ensemble comparison: the seed-only part, thick
+            seed = rows.loc[name, ["seed_ci_low", "seed_ci_high"]].to_numpy(float) * scale
+            ax.plot(seed, [y[i]] * 2, color=colours[name], linewidth=5, alpha=0.45,
+                    solid_capstyle="butt")
         if np.isfinite(diff[i]):
             ax.annotate(signed(diff[i]), xy=(diff[i], y[i]), xytext=(0, 5),
                         textcoords="offset points", ha="center", va="bottom", fontsize=7.5)

@@ -21,7 +21,7 @@ import pandas as pd
 from tieredcare.viz.labels import phrase
 
 MANIFEST = "manifest.json"
-KINDS = ("run", "compare", "sweep")
+KINDS = ("run", "compare", "sweep", "calibration")
 
 
 class ResultsError(ValueError):
@@ -191,7 +191,11 @@ class CompareResults(Results):
         return phrase("compare_source", lang, names=self.name)
 
     def _how_many(self, lang: str) -> list[str]:
-        return [replicates(self.manifest.get("replicates"), lang)]
+        parts = [replicates(self.manifest.get("replicates"), lang)]
+        ensemble = self.manifest.get("ensemble")
+        if ensemble:
+            parts.append(phrase("members", lang, n=ensemble.get("members")))
+        return parts
 
     def _hashes(self, lang: str) -> list[str]:
         hashes = self.manifest.get("config_hashes") or {}
@@ -237,6 +241,43 @@ class SweepResults(Results):
         return [phrase("sweep_hash", lang, hash=str(value)[:8])] if value else []
 
 
+@dataclass
+class CalibrationResults(Results):
+    """A ``tieredcare calibrate`` folder.
+
+    Attributes:
+        trials: Every trial: trial, state, loss, each parameter, each target's mean and sd.
+        fit: Per target: value, low, high, fitted, replicate_sd, inside.
+        ensemble: The members (``ensemble/ensemble.parquet``), or None if none was sampled.
+    """
+
+    trials: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ensemble: pd.DataFrame | None = None
+    kind = "calibration"
+
+    @property
+    def parameters(self) -> list[str]:
+        """The calibrated scenario keys."""
+        return list((self.manifest.get("targets") or {}).get("parameters", {}))
+
+    @property
+    def created(self) -> str:
+        """Date of the last session (UTC, YYYY-MM-DD)."""
+        return str(self.manifest.get("updated") or super().created)[:10]
+
+    def _what(self, lang: str) -> str:
+        return phrase("calibration_source", lang, name=self.name)
+
+    def _how_many(self, lang: str) -> list[str]:
+        done = int((self.trials["state"] == "COMPLETE").sum()) if not self.trials.empty else 0
+        parts = [phrase("trials", lang, n=done), replicates(self.manifest.get("replicates"),
+                                                           lang)]
+        if self.ensemble is not None:
+            parts.append(phrase("members", lang, n=len(self.ensemble)))
+        return parts
+
+
 def replicates(n: int | None, lang: str) -> str:
     """'3 replicates', '1 replicate' / '3次重复'."""
     return phrase("replicate_one", lang) if n == 1 else phrase("replicates", lang,
@@ -265,11 +306,13 @@ def read_manifest(path: str | Path) -> tuple[Path, dict[str, Any]]:
     return folder, manifest
 
 
-def load_results(path: str | Path) -> RunResults | CompareResults | SweepResults:
+def load_results(path: str | Path
+                 ) -> RunResults | CompareResults | SweepResults | CalibrationResults:
     """Load a results folder of any kind.
 
     Args:
-        path: A folder written by ``tieredcare run``, ``compare`` or ``sweep`` (or its
+        path: A folder written by ``tieredcare run``, ``compare``, ``sweep`` or
+            ``calibrate`` (or its
             ``manifest.json``).
 
     Returns:
@@ -279,7 +322,8 @@ def load_results(path: str | Path) -> RunResults | CompareResults | SweepResults
         ResultsError: If the folder is not a results folder or lacks a table.
     """
     folder, manifest = read_manifest(path)
-    loader = {"run": load_run, "compare": load_compare, "sweep": load_sweep}[manifest["kind"]]
+    loader = {"run": load_run, "compare": load_compare, "sweep": load_sweep,
+              "calibration": load_calibration}[manifest["kind"]]
     return loader(folder, manifest)
 
 
@@ -330,3 +374,10 @@ def load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepResults:
     sensitivity = pd.read_parquet(sensitivity_file) if sensitivity_file.is_file() else None
     return SweepResults(folder, manifest, design=_table(folder, "design.parquet"),
                         summary=summary, aggregate=aggregate, sensitivity=sensitivity)
+
+
+def load_calibration(folder: Path, manifest: dict[str, Any]) -> CalibrationResults:
+    """Load a calibration folder (its ensemble too, if it has one)."""
+    return CalibrationResults(folder, manifest, trials=_table(folder, "trials.parquet"),
+                              fit=_table(folder, "fit.parquet"),
+                              ensemble=_optional_table(folder / "ensemble", "ensemble.parquet"))

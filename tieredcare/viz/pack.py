@@ -16,10 +16,11 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from tieredcare.atomic import write_json
-from tieredcare.viz import charts, equity, prefecture
+from tieredcare.viz import calibration, charts, equity, prefecture
 from tieredcare.viz.canvas import DEFAULT_DPI, save_figure
-from tieredcare.viz.labels import check_lang, indicator_label, parameter_label
+from tieredcare.viz.labels import check_lang, indicator_label, parameter_label, phrase
 from tieredcare.viz.loaders import (
+    CalibrationResults,
     CompareResults,
     Results,
     ResultsError,
@@ -68,6 +69,8 @@ def chart_pack(results: Results, lang: str = "en") -> list[Chart]:
         return _compare_charts(results, lang)
     if isinstance(results, SweepResults):
         return _sweep_charts(results, lang)
+    if isinstance(results, CalibrationResults):
+        return _calibration_charts(results, lang)
     raise TypeError(f"no charts for {type(results).__name__}")
 
 
@@ -147,6 +150,21 @@ def _sweep_charts(r: SweepResults, lang: str) -> list[Chart]:
                                                           lang)),
                                   lambda i=indicator: charts.sensitivity_chart(
                                       r.sensitivity, i, lang=lang, source=src)))
+    return pack
+
+
+def _calibration_charts(r: CalibrationResults, lang: str) -> list[Chart]:
+    src = r.source_line(lang)
+    pack = [
+        Chart("fit", phrase("fit_title", lang), lambda: calibration.fit_chart(
+            r.fit, r.ensemble, lang=lang, source=src)),
+        Chart("trial_history", phrase("history_title", lang), lambda: calibration.trial_history(
+            r.trials, lang=lang, source=src)),
+    ]
+    if r.ensemble is not None and len(r.parameters) > 0:
+        pack.append(Chart("ensemble_pairs", phrase("pairs_title", lang),
+                          lambda: calibration.ensemble_pairs(r.ensemble, r.parameters,
+                                                             lang=lang, source=src)))
     return pack
 
 

@@ -34,6 +34,7 @@ from tieredcare.viz.labels import (
     translate,
 )
 from tieredcare.viz.loaders import (
+    CalibrationResults,
     CompareResults,
     Results,
     ResultsError,
@@ -67,6 +68,8 @@ WORDS: dict[str, dict[str, str]] = {
     "title_compare": {"en": "tieredcare briefing: {name}", "zh": "tieredcare 政策简报：{name}"},
     "title_sweep": {"en": "tieredcare briefing: sweep {name}",
                     "zh": "tieredcare 政策简报：参数扫描 {name}"},
+    "title_calibration": {"en": "tieredcare calibration: {name}",
+                          "zh": "tieredcare 参数校准：{name}"},
     "key_numbers": {"en": "Key numbers", "zh": "主要指标"},
     "charts": {"en": "Charts", "zh": "图表"},
     "scenarios": {"en": "Scenarios", "zh": "情景说明"},
@@ -84,6 +87,12 @@ WORDS: dict[str, dict[str, str]] = {
               "random numbers). Bold: the interval excludes zero. pp = percentage points.",
         "zh": "每格依次为情景均值、与基线的配对差值及其95%置信区间（{n}次重复，与基线使用相同"
               "随机种子）。粗体：置信区间不含0。"},
+    "ensemble_note": {
+        "en": "Over {members} members of the calibration's ensemble × {n} seeds: the "
+              "intervals combine parameter uncertainty (how the effect varies across the "
+              "parameter sets the targets leave open) and seed-to-seed noise.",
+        "zh": "基于校准参数集合的{members}个成员 × {n}个随机种子：区间同时包含参数不确定性"
+              "（效果在目标允许的各参数组合间的差异）和随机波动。"},
     "run_note": {"en": "Every indicator over the {days} reported days of one run.",
                  "zh": "单次模拟报告期（{days}天）内的指标值。"},
     "sweep_note": {"en": "Mean over replicates at each design point, with its 95 % interval.",
@@ -117,6 +126,8 @@ PROVENANCE_KEYS = {
             "command", "git_commit", "wall_seconds"),
     "compare": ("kind", "baseline", "scenarios", "replicates", "root_seed", "seeds",
                 "sources", "config_hashes", "created", "command", "git_commit"),
+    "calibration": ("kind", "name", "targets_file", "scenario_file", "overrides", "trials",
+                    "replicates", "seed", "ensemble", "updated", "command", "git_commit"),
     "sweep": ("kind", "name", "sweep_file", "sweep_hash", "design", "points", "replicates",
               "seed", "replicate_seeds", "created", "updated", "status", "counts", "command",
               "git_commit"),
@@ -207,6 +218,10 @@ def key_numbers(results: Results, lang: str) -> str:
         return _compare_numbers(results, lang)
     if isinstance(results, SweepResults):
         return _sweep_numbers(results, lang)
+    if isinstance(results, CalibrationResults):
+        from tieredcare.viz.calibration_report import fit_numbers
+
+        return fit_numbers(results, lang)
     return ""
 
 
@@ -237,8 +252,12 @@ def _compare_numbers(r: CompareResults, lang: str) -> str:
             cells.append(_difference_cell(table, indicator, name, lang))
         rows.append(cells)
     replicates = r.manifest.get("replicates", "?")
-    return (_table(header, rows) +
-            f'<p class="note">{_esc(word("compare_note", lang, n=replicates))}</p>')
+    note = word("compare_note", lang, n=replicates)
+    ensemble = r.manifest.get("ensemble")
+    if ensemble:
+        note += " " + word("ensemble_note", lang, members=ensemble.get("members"), n=replicates)
+    return _table(header, rows) + f'<p class="note">{_esc(note)}</p>'
+
 
 
 def _difference_cell(table: pd.DataFrame, indicator: str, scenario: str, lang: str) -> str:
@@ -334,6 +353,10 @@ def scenarios_section(results: Results, lang: str) -> str:
         configs = results.manifest.get("resolved_configs") or {}
         files = results.manifest.get("sources") or []
         sources = dict(zip(results.scenarios, files, strict=False))
+    elif isinstance(results, CalibrationResults):
+        from tieredcare.viz.calibration_report import targets_section
+
+        return targets_section(results, lang)
     else:
         return _sweep_section(results, lang)
     rows = [(_esc(scenario_label(name, lang, getattr(results, "baseline", None))),

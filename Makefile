@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench bench-sweep docs clean setup
+.PHONY: demo test test-all lint bench bench-sweep docs validate clean setup
 
 setup: $(STAMP)
 
@@ -44,6 +44,11 @@ bench-sweep: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m tieredcare.docs --write README.md
+
+# Published evaluations of tiered-care and family-doctor policies against the model's
+# effects (validation/studies): report.md, validation.png and validation.parquet.
+validate: $(STAMP)
+	$(BIN)/tieredcare validate-effects --out results/validation --overwrite
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -223,7 +223,7 @@ def compare(
         runs = len(loaded) * replicates * (members if members_set else 1)
         label = f"{len(loaded)} scenarios × {replicates} seeds" + (
             f" × {members} members" if members_set else "")
-        with _counter(label, runs, quiet) as advance:
+        with run_counter(label, runs, quiet) as advance:
             table = run_comparison(loaded, replicates, target.path, root_seed=seed,
                                    workers=workers,
                                    executor=executor or ("dask" if scheduler else None),
@@ -298,7 +298,7 @@ def _signed(fmt: str, value: float) -> str:
 
 
 @contextmanager
-def _counter(label: str, total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+def run_counter(label: str, total: int, quiet: bool) -> Iterator[Callable[[], None]]:
     """A progress bar over runs; yields a function to call after each run."""
     if quiet:
         yield lambda: None
@@ -337,16 +337,18 @@ def _print_summary(summary: dict[str, float], title: str,
 
 
 def _register_extensions() -> None:
-    """Add the sweep, chart, map and calibration commands, which live with their packages."""
+    """Add the sweep, chart, map, calibration and validation commands (in their packages)."""
     from tieredcare.calibrate_cli import register as register_calibration
     from tieredcare.map_cli import register as register_maps
     from tieredcare.sweep_cli import register as register_experiments
+    from tieredcare.validation.cli import register as register_validation
     from tieredcare.viz.cli import register as register_viz
 
     register_experiments(app)
     register_viz(app)
     register_maps(app)
     register_calibration(app)
+    register_validation(app)
 
 
 _register_extensions()

@@ -32,6 +32,13 @@ DISTANCE_BANDS = ((0, 15, "<15 min"), (15, 30, "15-30 min"), (30, 45, "30-45 min
                   (45, np.inf, "45+ min"))
 """Bands of travel time from the home village to its township centre [minutes]."""
 SEVERITIES = ("1", "2", "3", "4")
+FIXED_GROUPS: dict[str, tuple[str, ...]] = {
+    "income": INCOME_GROUPS, "age": AGE_BANDS, "scheme": SCHEMES,
+    "chronic": ("not chronic", "chronic"), "age_45_plus": ("under 45", "45+"),
+    "distance": tuple(band[2] for band in DISTANCE_BANDS), "severity": SEVERITIES,
+}
+"""The groups of the dimensions whose groups do not depend on the map (townships and
+counties do), as named in ``groups.parquet``."""
 FLUSH_EVENTS = 100_000
 """Buffered events that trigger adding them to the tables: few, large bincounts, with the
 buffer's memory bounded whatever the population (about 2 MB)."""
@@ -98,6 +105,8 @@ GROUP_INDICATORS: tuple[GroupIndicator, ...] = (
                    ("admission_episodes",)),
     GroupIndicator("primary_share", ("visits_primary",), ("visits",)),
     GroupIndicator("visits_per_capita", ("visits",), ("resident_days",), 365.0, True),
+    GroupIndicator("primary_visits_per_capita", ("visits_primary",), ("resident_days",), 365.0,
+                   True),
     GroupIndicator("admissions_per_100", ("admissions",), ("resident_days",), 36_500.0, True),
     GroupIndicator("contract_coverage", ("contracted_days",), ("resident_days",), 1.0, True,
                    by_severity=False),
@@ -268,15 +277,14 @@ class GroupCounters:
         township, band = np.divmod(np.arange(self.n_places), len(DISTANCE_BANDS))
         parts = _person_parts()
         out: dict[str, tuple[list[str], np.ndarray]] = {}
-        labels = {"income": list(INCOME_GROUPS), "age": list(AGE_BANDS),
-                  "scheme": list(SCHEMES), "chronic": ["not chronic", "chronic"]}
-        for dim, names in labels.items():
+        for dim in ("income", "age", "scheme", "chronic"):
+            names = list(FIXED_GROUPS[dim])
             out[dim] = (names, _sum_by(by_person, parts[dim], len(names)))
         older = (parts["age"] >= BAND_45_64).astype(int)
-        out["age_45_plus"] = (["under 45", "45+"], _sum_by(by_person, older, 2))
+        out["age_45_plus"] = (list(FIXED_GROUPS["age_45_plus"]), _sum_by(by_person, older, 2))
         out["township"] = ([str(t) for t in range(self.n_townships)],
                            _sum_by(by_place, township, self.n_townships))
-        out["distance"] = ([b[2] for b in DISTANCE_BANDS],
+        out["distance"] = (list(FIXED_GROUPS["distance"]),
                            _sum_by(by_place, band, len(DISTANCE_BANDS)))
         if len(self.county_names) > 1:
             county = self.township_county[township]

@@ -266,6 +266,16 @@ def _build() -> dict[str, Indicator]:
         Indicator("visits_per_capita", "Visits per capita", "visits per resident-year",
                   "Outpatient visits × 365 / (residents × days).",
                   _sum_over("visits"), _residents, 365.0),
+        Indicator("primary_visits_per_capita", "Primary-care visits per capita",
+                  "visits per resident-year",
+                  "Outpatient visits at village clinics and township centres × 365 / "
+                  "(residents × days).",
+                  _sum_over("visits", PRIMARY_TIERS), _residents, 365.0),
+        Indicator("hospital_visits_per_capita", "Hospital visits per capita",
+                  "visits per resident-year",
+                  "Outpatient visits at county, city and provincial hospitals × 365 / "
+                  "(residents × days).",
+                  _sum_over("visits", HOSPITAL_TIERS), _residents, 365.0),
         Indicator("admissions_per_100", "Admissions per 100", "admissions per 100 residents-year",
                   "Admissions (recovery stays included) × 36,500 / (residents × days).",
                   _sum_over("admissions"), _residents, 36_500.0),

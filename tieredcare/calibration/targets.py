@@ -35,7 +35,7 @@ from tieredcare.config.keys import get_path
 from tieredcare.config.reader import YamlInputError, parse_yaml, read_input_text
 from tieredcare.config.schema import check_name
 from tieredcare.experiments.points import Base, leaf_kind, point_problems
-from tieredcare.groups import EXTRA_INDICATORS, GROUP_INDICATORS
+from tieredcare.groups import EXTRA_INDICATORS, FIXED_GROUPS, GROUP_INDICATORS
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
 
@@ -216,10 +216,19 @@ def target_range(indicator: str) -> tuple[float, float]:
     return 0.0, math.inf
 
 
-def target_problems(file: str, key: str, target: Target, counties: list[str]
-                    ) -> list[ConfigProblem]:
-    """What is wrong with one target's key or value."""
-    where = f"targets.{key}"
+def indicator_problems(file: str, where: str, key: str, counties: list[str]
+                       ) -> list[ConfigProblem]:
+    """What is wrong with an indicator key: ``name`` or ``name@dimension=group``.
+
+    Args:
+        file: The file the key was read from, for messages.
+        where: The key path in that file, for messages.
+        key: The indicator key.
+        counties: The scenario's counties (a prefecture), allowed after ``county=``.
+
+    Returns:
+        The problems (an unknown name comes with the nearest known one); empty if none.
+    """
     indicator, _, group = key.partition("@")
     known = GROUP_NAMES if group else set(summary_indicators())
     if indicator not in known:
@@ -236,6 +245,20 @@ def target_problems(file: str, key: str, target: Target, counties: list[str]
         if dimension == "county" and name not in counties:
             return [ConfigProblem(file, where, f"no county {name!r} in the scenario; allowed: "
                                   f"{', '.join(counties) or 'none (one county)'}")]
+        if name not in FIXED_GROUPS.get(dimension, (name,)):
+            return [ConfigProblem(file, where, f"no group {name!r} in {dimension}; allowed: "
+                                  f"{', '.join(FIXED_GROUPS[dimension])}")]
+    return []
+
+
+def target_problems(file: str, key: str, target: Target, counties: list[str]
+                    ) -> list[ConfigProblem]:
+    """What is wrong with one target's key or value."""
+    where = f"targets.{key}"
+    problems = indicator_problems(file, where, key, counties)
+    if problems:
+        return problems
+    indicator = key.partition("@")[0]
     low, high = target_range(indicator)
     if not low <= target.value <= high:
         return [ConfigProblem(file, f"{where}.value", f"{target.value} is outside what "

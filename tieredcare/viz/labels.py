@@ -66,6 +66,8 @@ _INDICATOR_ZH = {
     "inpatient_county_retention": "住院县域内就诊率",
     "primary_share": "基层就诊率",
     "visits_per_capita": "人均门诊人次",
+    "primary_visits_per_capita": "人均基层门诊人次",
+    "hospital_visits_per_capita": "人均医院门诊人次",
     "admissions_per_100": "每百人住院人次",
     "contract_coverage": "家庭医生签约率",
     "contract_coverage_elderly": "家庭医生签约率（65岁及以上）",
@@ -252,6 +254,17 @@ PHRASES: dict[str, dict[str, str]] = {
                        "zh": "不同严重程度的病例在哪里诊治：各级医疗机构诊治病例占比"},
     "treated_axis": {"en": "Share of treated episodes (%)", "zh": "诊治病例占比（%）"},
     "treated_n": {"en": "{n} treated", "zh": "{n}例"},
+    "validation_title": {"en": "Published effects and the model's (95 % intervals)",
+                         "zh": "已发表研究的政策效应与模型结果（95%置信区间）"},
+    "published_effect": {"en": "published", "zh": "已发表研究"},
+    "model_effect": {"en": "model, agrees", "zh": "模型（一致）"},
+    "model_effect_differs": {"en": "model, differs", "zh": "模型（不一致）"},
+    "effect_pp": {"en": "Effect (percentage points)", "zh": "效应（百分点）"},
+    "effect_percent": {"en": "Effect (% change from the comparison group)",
+                       "zh": "效应（相对对照组变化，%）"},
+    "effect_absolute": {"en": "Effect (indicator's unit)", "zh": "效应（指标单位）"},
+    "effect_direction": {"en": "Direction only (each interval scaled to its own size)",
+                         "zh": "仅比较方向（各区间按自身大小缩放）"},
 }
 
 _LEVERS: list[tuple[re.Pattern[str], str, str]] = [

@@ -42,6 +42,7 @@ from tieredcare.episodes import CHOOSING, CLOSED, IN_BED, QUEUED, EpisodeTable
 from tieredcare.facilities import Facility, FacilityState, capacity_in_force
 from tieredcare.family_doctors import FamilyDoctors
 from tieredcare.fast import choice as fast_choice
+from tieredcare.fast import contacts as fast_contacts
 from tieredcare.fast import tally
 from tieredcare.groups import GroupCounters, person_cell
 from tieredcare.metrics import Counters
@@ -127,6 +128,7 @@ class TieredCareModel(mesa.Model):
         self.family_doctors.sign_at_start()
         if fast.ENABLED:
             fast_choice.warm_up(self)
+            fast_contacts.warm_up(self)
             tally.warm_up()
 
     # ------------------------------------------------------------------ set-up

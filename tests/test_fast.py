@@ -59,3 +59,18 @@ def test_compiled_and_numpy_paths_agree(case: str, monkeypatch: pytest.MonkeyPat
     assert compiled["onsets"].sum() > 0 and compiled["visits"].sum() > 0
     for name, values in numpy_path.items():
         np.testing.assert_array_equal(compiled[name], values, err_msg=name)
+
+
+def test_queue_ranks_match_the_sort() -> None:
+    from tieredcare.arrays import rank_within
+    from tieredcare.fast.queues import rank_in_queue
+
+    rng = np.random.default_rng(3)
+    n, n_groups = 5_000, 40
+    group = rng.integers(0, n_groups, n)
+    referred = rng.random(n) < 0.3
+    queued_day = rng.integers(-5, 3, n).astype(np.int32)
+    key = (group * 2 + ~referred) * 100 + (queued_day + 50)
+    expected = rank_within(group, np.argsort(key * n + np.arange(n)))
+    np.testing.assert_array_equal(rank_in_queue(group, referred, queued_day, n_groups),
+                                  expected)

@@ -116,7 +116,8 @@ class Onsets:
         line = np.minimum(line, n_lines - 1).astype(np.int8)
         child = (pop.age_group[resident] == CHILD) & (severity >= 2) & (line == GENERAL)
         line[child] = PAEDIATRICS
-        self._block = {"resident": resident, "home": pop.home[resident], "kind": kind,
+        self._block = {"resident": resident, "home": pop.home[resident],
+                       "person": model.groups.person[resident], "kind": kind,
                        "severity": severity, "care": care, "line": line}
         self._bounds = np.concatenate([[0], np.cumsum(per_day.sum(axis=1))])
         self._start, self._end = day, day + ONSET_BLOCK_DAYS

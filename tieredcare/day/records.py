@@ -34,7 +34,7 @@ def by_group(model: TieredCareModel, rows: np.ndarray,
     """
     if model.day >= 0 and rows.size:
         ep = model.episodes
-        model.groups.add(ep["resident"][rows], ep["home"][rows], ep["severity"][rows],
+        model.groups.add(ep["person"][rows], ep["home"][rows], ep["severity"][rows],
                          counts, sums)
 
 
@@ -137,11 +137,11 @@ def in_own_county(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray) -> 
 def count_treated(model: TieredCareModel, rows: np.ndarray) -> None:
     """Count episodes whose treatment was given today."""
     ep, c, r = model.episodes, model.counters, model.row
-    fac, resident = ep["facility"][rows], ep["resident"][rows]
+    fac = ep["facility"][rows]
     c.add("treated", r, fac)
     oop = ep["oop"][rows]
     c.episode_oop[r] += float(oop.sum())
-    income = model.income_of(resident)
+    income = model.income_of(rows)
     catastrophic = oop >= model.scenario.costs.catastrophic_threshold * income
     c.catastrophic[r] += int(np.count_nonzero(catastrophic))
     if model.day >= 0:

@@ -16,10 +16,12 @@ import numpy as np
 
 from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
 from tieredcare.fast import njit
+from tieredcare.tiers import SCHEMES
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
 
+N_SCHEMES = len(SCHEMES)
 EVENTS = ("visits", "admissions", "recovery_admissions", "unreferred")
 """Per-facility counters of contacts, in the order the kernel counts them."""
 SUMS = ("outpatient_wait_hours", "admission_wait_days", "oop", "fund")
@@ -32,11 +34,12 @@ def charge(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     ep, pop, c, r, tariffs = (model.episodes, model.population, model.counters, model.row,
                               model.tariffs)
     columns = (ep["queue"], ep["resident"], ep["home"], ep["severity"], ep["line"],
-               ep["referred"], ep["referral_tier"], ep["recovery"], ep["queued_day"])
+               ep["referred"], ep["referral_tier"], ep["recovery"], ep["queued_day"],
+               ep["person"])
     village_table = tariffs.village_table if tariffs.village_table is not None else \
         np.zeros(model.county.n_villages, dtype=np.int64)
     events, sums, hist, wait, hours, own = _contacts(
-        rows, fac, columns, ep["oop"], np.int32(model.day), pop.team, pop.scheme,
+        rows, fac, columns, ep["oop"], np.int32(model.day), pop.team,
         pop.fund_paid, model.county.tier, model.state.outpatient_wait_hours,
         model.family_doctors.contract_covers, model.emergency_line,
         tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio, tariffs.contact_cap,
@@ -53,7 +56,7 @@ def charge(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
 
 
 @njit
-def _contacts(rows, fac, columns, oop_col, day, team, scheme, fund_paid, tier, wait_hours,
+def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hours,
               covers, emergency_line, cost_t, fund_t, deductible_t, ratio_t, contact_cap_t,
               village_table, rows_per_table, annual_cap,
               inpatient_deductible, cumulative, waived, emergencies_exempt,
@@ -68,7 +71,7 @@ def _contacts(rows, fac, columns, oop_col, day, team, scheme, fund_paid, tier, w
         the wait histogram [tiers, bins], and each contact's wait, hours and ``own``.
     """
     queue_col, resident_col, home_col, severity_col, line_col, referred_col, tier_col, \
-        recovery_col, queued_col = columns
+        recovery_col, queued_col, person_col = columns
     n = rows.size
     signed = np.empty(n, dtype=np.bool_)
     resident_scheme = np.empty(n, dtype=np.int64)
@@ -77,7 +80,7 @@ def _contacts(rows, fac, columns, oop_col, day, team, scheme, fund_paid, tier, w
         r = rows[i]
         resident = resident_col[r]
         signed[i] = team[resident] >= 0
-        resident_scheme[i] = scheme[resident]
+        resident_scheme[i] = (np.int64(person_col[r]) // 2) % N_SCHEMES  # person_cell
         paid[i] = fund_paid[queue_col[r], resident]
     own = np.empty(n, dtype=np.bool_)
     for i in range(n):

@@ -74,3 +74,18 @@ def test_queue_ranks_match_the_sort() -> None:
     expected = rank_within(group, np.argsort(key * n + np.arange(n)))
     np.testing.assert_array_equal(rank_in_queue(group, referred, queued_day, n_groups),
                                   expected)
+
+
+def test_service_lines_match_searchsorted() -> None:
+    from tieredcare.fast.lines import lines, usable
+
+    rng = np.random.default_rng(4)
+    mix = rng.dirichlet(np.ones(7), size=5)
+    mix[2] = [0, 0.5, 0, 0.5, 0, 0, 0]  # empty lines share cumulative values
+    search = (np.cumsum(mix, axis=1) + np.arange(5)[:, None]).ravel()
+    kind = rng.integers(0, 5, 20_000).astype(np.int16)
+    u = rng.random(kind.size)
+    u[:5] = 0.0
+    expected = np.minimum(np.searchsorted(search, kind + u, side="right") - kind * 7, 6)
+    assert usable(search)
+    np.testing.assert_array_equal(lines(search, kind, u, 7), expected)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.episodes import CHOOSING
+from tieredcare.fast import lines as fast_lines
 from tieredcare.tiers import (
     CHILD,
     CHRONIC_FOLLOW_UP,
@@ -83,6 +85,15 @@ class Onsets:
         model.population.episode[block["resident"]] = model.episodes["id"][rows]
         return rows
 
+    def _lines(self, kind: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Service line of each onset, from its type and a uniform draw (``u`` reused)."""
+        n_lines = len(SERVICE_LINES)
+        if fast.ENABLED and fast_lines.usable(self._line_search):
+            return fast_lines.lines(self._line_search, kind, u, n_lines)
+        line = np.searchsorted(self._line_search, np.add(u, kind, out=u), side="right")
+        line -= kind * np.int16(n_lines)
+        return np.minimum(line, n_lines - 1).astype(np.int8)
+
     def _draw_block(self, day: int) -> None:
         """Draw the onsets of the next ``ONSET_BLOCK_DAYS`` days at once.
 
@@ -108,12 +119,8 @@ class Onsets:
         care = np.where((severity >= 3) | ((kind == MODERATE) & admitted), np.int8(INPATIENT),
                         np.int8(OUTPATIENT))
         del admitted
-        n_lines = len(SERVICE_LINES)
-        line = np.searchsorted(self._line_search, np.add(draw.random(n, out=u), kind,
-                                                         out=u), side="right")
+        line = self._lines(kind, draw.random(n, out=u))
         del u
-        line -= kind * np.int16(n_lines)
-        line = np.minimum(line, n_lines - 1).astype(np.int8)
         child = (pop.age_group[resident] == CHILD) & (severity >= 2) & (line == GENERAL)
         line[child] = PAEDIATRICS
         self._block = {"resident": resident, "home": pop.home[resident],

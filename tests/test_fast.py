@@ -89,3 +89,18 @@ def test_service_lines_match_searchsorted() -> None:
     expected = np.minimum(np.searchsorted(search, kind + u, side="right") - kind * 7, 6)
     assert usable(search)
     np.testing.assert_array_equal(lines(search, kind, u, 7), expected)
+
+
+def test_keyed_draws_match_the_numpy_mixer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tieredcare.streams import RandomStreams
+
+    keys = np.concatenate([np.arange(1000), np.array([2**62, 2**48 + 7, 2**63 - 1])])
+    salt = np.arange(3)[:, None]
+    draws = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(fast, "ENABLED", compiled)
+        streams = RandomStreams(11)
+        draws[compiled] = (streams.uniform("choice", keys), streams.uniform("stay", keys, salt),
+                           streams.uniform("balking", keys, keys % 5))
+    for compiled, numpy_path in zip(draws[True], draws[False], strict=True):
+        np.testing.assert_array_equal(compiled, numpy_path)

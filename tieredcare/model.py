@@ -43,6 +43,7 @@ from tieredcare.facilities import Facility, FacilityState, capacity_in_force
 from tieredcare.family_doctors import FamilyDoctors
 from tieredcare.fast import choice as fast_choice
 from tieredcare.fast import contacts as fast_contacts
+from tieredcare.fast import draws as fast_draws
 from tieredcare.fast import lines as fast_lines
 from tieredcare.fast import queues as fast_queues
 from tieredcare.fast import tally
@@ -133,6 +134,7 @@ class TieredCareModel(mesa.Model):
             fast_contacts.warm_up(self)
             fast_queues.warm_up()
             fast_lines.warm_up()
+            fast_draws.warm_up()
             tally.warm_up()
 
     # ------------------------------------------------------------------ set-up

@@ -32,13 +32,13 @@ def measure(residents: int, seed: int) -> dict[str, float]:
         "population": {"residents": residents},
         "simulation": {"warmup_days": 0, "horizon_days": DAYS},
     })
-    rss_before = _peak_rss_bytes()
+    rss_before = peak_rss_bytes()
     start = time.perf_counter()
     model = TieredCareModel(scenario)
     built = time.perf_counter()
     model.run()
     done = time.perf_counter()
-    peak = _peak_rss_bytes()
+    peak = peak_rss_bytes()
     onsets = int(model.counters.onsets.sum())
     seconds = done - built
     return {
@@ -54,14 +54,16 @@ def measure(residents: int, seed: int) -> dict[str, float]:
     }
 
 
-def _peak_rss_bytes() -> int:
+def peak_rss_bytes() -> int:
+    """Peak resident set of this process so far [bytes]."""
     # ru_maxrss is in kilobytes on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _in_subprocess(residents: int, seed: int) -> dict[str, float]:
+def in_subprocess(module: str, call: str) -> dict[str, float]:
+    """Evaluate ``module.call`` (a benchmark here) in a fresh Python; return its JSON result."""
     code = (f"import json, sys; sys.path.insert(0, {os.path.dirname(__file__)!r}); "
-            f"import bench_run; print(json.dumps(bench_run.measure({residents}, {seed})))")
+            f"import {module}; print(json.dumps({module}.{call}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -78,7 +80,8 @@ def main() -> None:
 
     rows = []
     for residents in args.sizes:
-        runs = [_in_subprocess(residents, args.seed) for _ in range(args.repeat)]
+        runs = [in_subprocess("bench_run", f"measure({residents}, {args.seed})")
+                for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["run_seconds"])
         best["peak_bytes_per_resident"] = max(r["peak_bytes_per_resident"] for r in runs)
         rows.append(best)

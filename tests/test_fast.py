@@ -59,3 +59,48 @@ def test_compiled_and_numpy_paths_agree(case: str, monkeypatch: pytest.MonkeyPat
     assert compiled["onsets"].sum() > 0 and compiled["visits"].sum() > 0
     for name, values in numpy_path.items():
         np.testing.assert_array_equal(compiled[name], values, err_msg=name)
+
+
+def test_queue_ranks_match_the_sort() -> None:
+    from tieredcare.arrays import rank_within
+    from tieredcare.fast.queues import rank_in_queue
+
+    rng = np.random.default_rng(3)
+    n, n_groups = 5_000, 40
+    group = rng.integers(0, n_groups, n)
+    referred = rng.random(n) < 0.3
+    queued_day = rng.integers(-5, 3, n).astype(np.int32)
+    key = (group * 2 + ~referred) * 100 + (queued_day + 50)
+    expected = rank_within(group, np.argsort(key * n + np.arange(n)))
+    np.testing.assert_array_equal(rank_in_queue(group, referred, queued_day, n_groups),
+                                  expected)
+
+
+def test_service_lines_match_searchsorted() -> None:
+    from tieredcare.fast.lines import lines, usable
+
+    rng = np.random.default_rng(4)
+    mix = rng.dirichlet(np.ones(7), size=5)
+    mix[2] = [0, 0.5, 0, 0.5, 0, 0, 0]  # empty lines share cumulative values
+    search = (np.cumsum(mix, axis=1) + np.arange(5)[:, None]).ravel()
+    kind = rng.integers(0, 5, 20_000).astype(np.int16)
+    u = rng.random(kind.size)
+    u[:5] = 0.0
+    expected = np.minimum(np.searchsorted(search, kind + u, side="right") - kind * 7, 6)
+    assert usable(search)
+    np.testing.assert_array_equal(lines(search, kind, u, 7), expected)
+
+
+def test_keyed_draws_match_the_numpy_mixer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tieredcare.streams import RandomStreams
+
+    keys = np.concatenate([np.arange(1000), np.array([2**62, 2**48 + 7, 2**63 - 1])])
+    salt = np.arange(3)[:, None]
+    draws = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(fast, "ENABLED", compiled)
+        streams = RandomStreams(11)
+        draws[compiled] = (streams.uniform("choice", keys), streams.uniform("stay", keys, salt),
+                           streams.uniform("balking", keys, keys % 5))
+    for compiled, numpy_path in zip(draws[True], draws[False], strict=True):
+        np.testing.assert_array_equal(compiled, numpy_path)

@@ -26,6 +26,10 @@ COLUMNS: dict[str, np.dtype] = {
     "id": np.dtype(np.int64),  # running number, unique within a run
     "resident": np.dtype(np.intp),
     "home": np.dtype(np.intp),  # the resident's home village (Population.home)
+    # The resident's person cell (groups.person_cell: income group, age band, scheme,
+    # chronic), copied at onset: later stages read it here, not at a random place of the
+    # population's arrays.
+    "person": np.dtype(np.uint8),
     "kind": np.dtype(np.intp),  # episode type (tiers.EPISODE_TYPES)
     "severity": np.dtype(np.intp),
     "care": np.dtype(np.intp),  # care needed: 0 outpatient, 1 inpatient

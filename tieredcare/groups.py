@@ -68,6 +68,14 @@ def person_cell(income: np.ndarray, age_band: np.ndarray, scheme: np.ndarray,
     return (cell + chronic).astype(np.uint8)
 
 
+CELLS_PER_INCOME_GROUP = N_PERSON_CELLS // len(INCOME_GROUPS)
+
+
+def income_group_of(cell: np.ndarray) -> np.ndarray:
+    """Income group of each person cell (:func:`person_cell`)."""
+    return cell // CELLS_PER_INCOME_GROUP
+
+
 def _person_parts() -> dict[str, np.ndarray]:
     """Each person cell's income group, age band, scheme and chronic status."""
     cells = np.arange(N_PERSON_CELLS)
@@ -181,22 +189,22 @@ class GroupCounters:
         return np.bincount(index, weights=weights, minlength=N_PERSON_CELLS * self.n_places
                            ).reshape(N_PERSON_CELLS, self.n_places)
 
-    def add(self, resident: np.ndarray, home: np.ndarray, severity: np.ndarray,
+    def add(self, person: np.ndarray, home: np.ndarray, severity: np.ndarray,
             counts: dict[str, np.ndarray | None] | None = None,
             sums: dict[str, np.ndarray] | None = None) -> None:
         """Count events of patients in slots, or add what they weigh.
 
         Args:
-            resident: Resident of each event [n].
+            person: Person cell of each event's resident [n] (an episode's ``person``).
             home: Home village of each event's resident [n].
             severity: Severity 1–4 of each event's episode [n].
             counts: Slot → which events it counts (a mask [n]; None: all of them).
             sums: Slot → what each event adds to it [n].
         """
-        if resident.size == 0:
+        if person.size == 0:
             return
         # Buffered until enough have gathered: one bincount then, not one per slot.
-        cell = self.person.take(resident).astype(np.int64) * self.n_places
+        cell = person.astype(np.int64) * self.n_places
         cell += self.village_place.take(home)
         sev = severity - 1
         if fast.ENABLED:

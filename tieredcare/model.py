@@ -42,8 +42,12 @@ from tieredcare.episodes import CHOOSING, CLOSED, IN_BED, QUEUED, EpisodeTable
 from tieredcare.facilities import Facility, FacilityState, capacity_in_force
 from tieredcare.family_doctors import FamilyDoctors
 from tieredcare.fast import choice as fast_choice
+from tieredcare.fast import contacts as fast_contacts
+from tieredcare.fast import draws as fast_draws
+from tieredcare.fast import lines as fast_lines
+from tieredcare.fast import queues as fast_queues
 from tieredcare.fast import tally
-from tieredcare.groups import GroupCounters, person_cell
+from tieredcare.groups import GroupCounters, income_group_of, person_cell
 from tieredcare.metrics import Counters
 from tieredcare.streams import RandomStreams
 from tieredcare.tiers import COUNTY, ELDERLY, EMERGENCY_LINES, SERVICE_LINES
@@ -127,6 +131,10 @@ class TieredCareModel(mesa.Model):
         self.family_doctors.sign_at_start()
         if fast.ENABLED:
             fast_choice.warm_up(self)
+            fast_contacts.warm_up(self)
+            fast_queues.warm_up()
+            fast_lines.warm_up()
+            fast_draws.warm_up()
             tally.warm_up()
 
     # ------------------------------------------------------------------ set-up
@@ -286,9 +294,9 @@ class TieredCareModel(mesa.Model):
         """Annual income of each income group [CNY]."""
         return np.asarray(self.scenario.population.annual_income)
 
-    def income_of(self, resident: np.ndarray) -> np.ndarray:
-        """Annual income of each resident [CNY]."""
-        return self.income.take(self.population.income_group.take(resident))
+    def income_of(self, rows: np.ndarray) -> np.ndarray:
+        """Annual income of each episode's patient [CNY] (from the episode's person cell)."""
+        return self.income.take(income_group_of(self.episodes["person"][rows]))
 
     @property
     def teams(self) -> list:

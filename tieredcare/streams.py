@@ -12,6 +12,10 @@ import zlib
 
 import numpy as np
 
+from tieredcare import fast
+from tieredcare.fast import draws as fast_draws
+from tieredcare.fast.draws import GOLDEN, M1, M2
+
 
 def stream_seed(root: int, name: str) -> np.random.SeedSequence:
     """Seed sequence of the stream ``name`` under ``root``.
@@ -27,8 +31,6 @@ def stream_seed(root: int, name: str) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=root, spawn_key=(zlib.crc32(name.encode()),))
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
@@ -36,11 +38,11 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
     Array arithmetic in uint64 wraps around silently, which is what the mixer wants.
     """
-    x += _GOLDEN
+    x += GOLDEN
     x ^= x >> np.uint64(30)
-    x *= _M1
+    x *= M1
     x ^= x >> np.uint64(27)
-    x *= _M2
+    x *= M2
     x ^= x >> np.uint64(31)
     return x
 
@@ -83,9 +85,11 @@ class RandomStreams:
         if name not in self._keys:
             self._keys[name] = stream_seed(self.root, name).generate_state(1, np.uint64)[0]
         # A fresh array (shaped like keys and salt together) that the mixer may change.
-        x = np.asarray(keys, dtype=np.int64).view(np.uint64) * _M2
+        x = np.asarray(keys, dtype=np.int64).view(np.uint64) * M2
         if not (isinstance(salt, int) and salt == 0):
             x = x + np.asarray(salt, dtype=np.uint64)
+        if fast.ENABLED:
+            return fast_draws.uniform(x.ravel(), self._keys[name]).reshape(x.shape)
         x ^= self._keys[name]
         x = _splitmix(x) >> np.uint64(11)  # the top 53 bits
         return x * (1.0 / 2**53)

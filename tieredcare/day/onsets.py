@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.episodes import CHOOSING
+from tieredcare.fast import lines as fast_lines
 from tieredcare.tiers import (
     CHILD,
     CHRONIC_FOLLOW_UP,
@@ -30,6 +32,7 @@ from tieredcare.world.population import N_GROUPS
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
+    from tieredcare.world.population import Population
 
 ONSET_BLOCK_DAYS = 32
 """Days of onsets drawn together: fewer numpy calls per day, little memory."""
@@ -82,29 +85,57 @@ class Onsets:
         model.population.episode[block["resident"]] = model.episodes["id"][rows]
         return rows
 
+    def _lines(self, kind: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Service line of each onset, from its type and a uniform draw (``u`` reused)."""
+        n_lines = len(SERVICE_LINES)
+        if fast.ENABLED and fast_lines.usable(self._line_search):
+            return fast_lines.lines(self._line_search, kind, u, n_lines)
+        line = np.searchsorted(self._line_search, np.add(u, kind, out=u), side="right")
+        line -= kind * np.int16(n_lines)
+        return np.minimum(line, n_lines - 1).astype(np.int8)
+
     def _draw_block(self, day: int) -> None:
-        """Draw the onsets of the next ``ONSET_BLOCK_DAYS`` days at once."""
+        """Draw the onsets of the next ``ONSET_BLOCK_DAYS`` days at once.
+
+        A prefecture's block holds some two million onsets: they are kept in the smallest
+        dtypes that hold them, and the draws share one buffer, reused in place.
+        """
         model = self.model
         rng, draw, pop = model.streams["onsets"], model.streams["episode_kind"], model.population
+        self._block = {}  # the last block's memory is free before the next one is drawn
         counts = rng.poisson(self.daily_onsets,
                              size=(ONSET_BLOCK_DAYS, *self.daily_onsets.shape))
         per_day = counts.reshape(ONSET_BLOCK_DAYS, -1)  # [day, type × group]
-        code = np.repeat(np.tile(np.arange(per_day.shape[1]), ONSET_BLOCK_DAYS),
+        code = np.repeat(np.tile(np.arange(per_day.shape[1], dtype=np.int16), ONSET_BLOCK_DAYS),
                          per_day.ravel())
-        kind, group = np.divmod(code, N_GROUPS)
+        kind, group = np.divmod(code, np.int16(N_GROUPS))
         n = code.size
-        resident = (pop.group_start[group] + np.floor(rng.random(n) * pop.group_size[group])
-                    ).astype(np.intp)
+        del code
+        u = rng.random(n)
+        resident = _residents(pop, group, u)
+        del group
         severity = np.asarray(EPISODE_SEVERITY, dtype=np.int8)[kind]
-        admitted = draw.random(n) < model.scenario.episodes.moderate_admission_share
-        care = np.where((severity >= 3) | ((kind == MODERATE) & admitted), INPATIENT,
-                        OUTPATIENT)
-        n_lines = len(SERVICE_LINES)
-        line = np.searchsorted(self._line_search, kind + draw.random(n), side="right")
-        line = np.minimum(line - kind * n_lines, n_lines - 1)
+        admitted = draw.random(n, out=u) < model.scenario.episodes.moderate_admission_share
+        care = np.where((severity >= 3) | ((kind == MODERATE) & admitted), np.int8(INPATIENT),
+                        np.int8(OUTPATIENT))
+        del admitted
+        line = self._lines(kind, draw.random(n, out=u))
+        del u
         child = (pop.age_group[resident] == CHILD) & (severity >= 2) & (line == GENERAL)
         line[child] = PAEDIATRICS
-        self._block = {"resident": resident, "home": pop.home[resident].astype(np.intp),
-                       "kind": kind, "severity": severity, "care": care, "line": line}
+        self._block = {"resident": resident, "home": pop.home[resident],
+                       "person": model.groups.person[resident], "kind": kind,
+                       "severity": severity, "care": care, "line": line}
         self._bounds = np.concatenate([[0], np.cumsum(per_day.sum(axis=1))])
         self._start, self._end = day, day + ONSET_BLOCK_DAYS
+
+
+def _residents(pop: Population, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Who falls ill: resident ``start + ⌊u · size⌋`` of each onset's group (``u`` reused).
+
+    The arithmetic of ``group_start[group] + floor(u * group_size[group])``, done in place.
+    """
+    u *= pop.group_size.astype(np.float64).take(group)
+    np.floor(u, out=u)
+    u += pop.group_start.astype(np.float64).take(group)
+    return u.astype(np.int32)

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.day import pricing
 from tieredcare.episodes import QUEUED
+from tieredcare.fast import contacts as fast_contacts
 from tieredcare.metrics import MAX_WAIT_BIN, NO_CARE, SELF_TREATED
 from tieredcare.tiers import COUNTY, DAYS_PER_YEAR, INPATIENT, OUTPATIENT, TIERS
 
@@ -32,7 +34,7 @@ def by_group(model: TieredCareModel, rows: np.ndarray,
     """
     if model.day >= 0 and rows.size:
         ep = model.episodes
-        model.groups.add(ep["resident"][rows], ep["home"][rows], ep["severity"][rows],
+        model.groups.add(ep["person"][rows], ep["home"][rows], ep["severity"][rows],
                          counts, sums)
 
 
@@ -47,6 +49,32 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
         treated: Whether the contact treated the episode.
         sent_down: Whether a county hospital sent the chronic follow-up down to the
             township centre instead (capitation): not a failure to treat.
+    """
+    ep = model.episodes
+    if fast.ENABLED:
+        wait, hours, own = fast_contacts.charge(model, rows, fac)
+    else:
+        wait, hours, own = charge_contacts(model, rows, fac)
+    if model.perception is not None:
+        long_wait = wait > model.scenario.trust.long_wait_days
+        model.perception.experience(ep["home"][rows], fac, model.state.quality.take(fac),
+                                    ~treated & ~sent_down, long_wait)
+    if model.day >= 0:
+        _contacts_by_group(model, rows, fac, wait, hours)
+    fd = model.family_doctors
+    if fd.contract_covers is not fd.team_covers:  # "1+1+1": the team covers less
+        own = fd.covers(fd.team_covers, rows, fac)
+    fd.score_contacts(rows, fac, own, wait, treated)
+
+
+def charge_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count the served contacts by facility, charge them and book the payments.
+
+    Returns:
+        ``(wait, hours, own)``: days waited (capped at the last histogram bin), hours
+        waited for a doctor (outpatients; 0 for admissions) and whether the contract
+        covers the facility.
     """
     ep, pop, c, r = model.episodes, model.population, model.counters, model.row
     queue, resident = ep["queue"][rows], ep["resident"][rows]
@@ -71,16 +99,7 @@ def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
     ep["oop"][rows] += oop
     c.add("oop", r, fac, oop)
     c.add("fund", r, fac, fund)
-    if model.perception is not None:
-        long_wait = wait > model.scenario.trust.long_wait_days
-        model.perception.experience(ep["home"][rows], fac, model.state.quality.take(fac),
-                                    ~treated & ~sent_down, long_wait)
-    if model.day >= 0:
-        _contacts_by_group(model, rows, fac, wait, hours)
-    fd = model.family_doctors
-    if fd.contract_covers is not fd.team_covers:  # "1+1+1": the team covers less
-        own = fd.covers(fd.team_covers, rows, fac)
-    fd.score_contacts(rows, fac, own, wait, treated)
+    return wait, hours, own
 
 
 def _contacts_by_group(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,
@@ -118,11 +137,11 @@ def in_own_county(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray) -> 
 def count_treated(model: TieredCareModel, rows: np.ndarray) -> None:
     """Count episodes whose treatment was given today."""
     ep, c, r = model.episodes, model.counters, model.row
-    fac, resident = ep["facility"][rows], ep["resident"][rows]
+    fac = ep["facility"][rows]
     c.add("treated", r, fac)
     oop = ep["oop"][rows]
     c.episode_oop[r] += float(oop.sum())
-    income = model.income_of(resident)
+    income = model.income_of(rows)
     catastrophic = oop >= model.scenario.costs.catastrophic_threshold * income
     c.catastrophic[r] += int(np.count_nonzero(catastrophic))
     if model.day >= 0:

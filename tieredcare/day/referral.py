@@ -35,7 +35,7 @@ def refer_down(model: TieredCareModel, rows: np.ndarray) -> None:
     model.counters.add("referrals_down", model.row, fac[go])
     src = rows[go]
     model.episodes.add(
-        go.size, resident=ep["resident"][src], home=ep["home"][src],
+        go.size, resident=ep["resident"][src], home=ep["home"][src], person=ep["person"][src],
         kind=ep["kind"][src], severity=2,
         care=INPATIENT, line=REHABILITATION, onset_day=model.day, status=QUEUED,
         facility=centre[go], queue=INPATIENT, queued_day=model.day, attempts=1,

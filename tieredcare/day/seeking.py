@@ -133,7 +133,7 @@ def choosers(model: TieredCareModel, rows: np.ndarray, outside: bool = False) ->
     charged = capable * ep["care"][rows][:, None]  # int8
     contract, own_doctor = pricing.contract_status(model, rows, safe)
     oop, _ = pricing.price(model, rows, resident, charged, contract, safe)
-    severity, income = ep["severity"][rows], model.income_of(resident)
+    severity, income = ep["severity"][rows], model.income_of(rows)
     return Choosers(
         candidates=cand, minutes=minutes, oop=oop,
         wait_days=model.state.expected_wait().ravel().take(charged * np.int64(n_fac) + safe),

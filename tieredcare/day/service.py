@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tieredcare import queueing
+from tieredcare import fast, queueing
 from tieredcare.arrays import rank_within, stochastic_round
 from tieredcare.day import records, referral, transitions
 from tieredcare.episodes import IN_BED, QUEUED
+from tieredcare.fast import queues as fast_queues
 from tieredcare.tiers import CHRONIC_FOLLOW_UP, COUNTY, INPATIENT, OUTPATIENT
 
 if TYPE_CHECKING:
@@ -44,11 +45,7 @@ def serve(model: TieredCareModel) -> None:
         return
     fac, queue, referred = ep["facility"][rows], ep["queue"][rows], ep["referred"][rows]
     group = fac * 2 + queue
-    # One sort key: queue, then referred patients first, then day joined, then row
-    # (= arrival) order. Every key differs, so a fast unstable sort gives that order.
-    key = (group * 2 + ~referred) * (model.total_days + 1) + (
-        ep["queued_day"][rows] - model.day + model.total_days)
-    rank = rank_within(group, np.argsort(key * rows.size + np.arange(rows.size)))
+    rank = queue_rank(model, group, referred, ep["queued_day"][rows])
     capacity = np.stack([model.state.outpatient_slots,
                          np.maximum(model.state.beds - model.state.occupied_beds, 0)], axis=1)
     capacity = capacity.ravel().take(group)
@@ -72,6 +69,24 @@ def serve(model: TieredCareModel) -> None:
     records.count_treated(model, rows[treated & ~ep["recovery"][rows]])
     referral.refer(model, rows[sent_down], down=True)
     referral.refer(model, rows[~treated & ~sent_down], down=False)
+
+
+def queue_rank(model: TieredCareModel, group: np.ndarray, referred: np.ndarray,
+               queued_day: np.ndarray) -> np.ndarray:
+    """Place of each queued episode in its queue (0 is served first).
+
+    Order: referred patients first, then by the day they joined, then in row (= arrival)
+    order.
+    """
+    n_groups = 2 * model.county.n_facilities
+    if fast.ENABLED:
+        rank = fast_queues.rank_in_queue(group, referred, queued_day, n_groups)
+        if rank is not None:
+            return rank
+    # One sort key: every key differs, so a fast unstable sort gives that order.
+    key = (group * 2 + ~referred) * (model.total_days + 1) + (
+        queued_day - model.day + model.total_days)
+    return rank_within(group, np.argsort(key * group.size + np.arange(group.size)))
 
 
 def wait_for_doctor(model: TieredCareModel, fac: np.ndarray) -> None:

@@ -71,5 +71,5 @@ def unmet(model: TieredCareModel, rows: np.ndarray) -> None:
     model.counters.unmet[model.row] += rows.size
     if model.day >= 0:
         ep = model.episodes
-        model.groups.add(ep["resident"][rows], ep["home"][rows], ep["severity"][rows],
+        model.groups.add(ep["person"][rows], ep["home"][rows], ep["severity"][rows],
                          counts={"unmet": None})

@@ -19,12 +19,14 @@ import numpy as np
 from tieredcare.behaviour.choice import OUTSIDE_OPTIONS, outside_utility
 from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
 from tieredcare.fast import njit
-from tieredcare.tiers import DAYS_PER_YEAR, SERVICE_LINES
+from tieredcare.groups import CELLS_PER_INCOME_GROUP
+from tieredcare.tiers import DAYS_PER_YEAR, SCHEMES, SERVICE_LINES
 
 if TYPE_CHECKING:
     from tieredcare.model import TieredCareModel
 
 N_LINES = len(SERVICE_LINES)
+N_SCHEMES = len(SCHEMES)
 
 
 def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
@@ -56,7 +58,7 @@ def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
                   covers[villages, safe])
     signed = pop.team.take(ep["resident"][rows]) >= 0
     x, extra = _cost_days(
-        rows, columns, signed, pop.scheme, pop.income_group, pop.fund_paid,
+        rows, columns, signed, ep["person"], pop.fund_paid,
         model.income.astype(np.float64), choice_set, model.emergency_line,
         tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio, tariffs.contact_cap,
         tariffs.rows_per_table, tariffs.annual_cap, tariffs.inpatient_deductible,
@@ -65,7 +67,7 @@ def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
     if w.cost_form == "log":
         np.log1p(x, out=x)
     others = outside_utility(w, model.scenario.care_seeking, ep["severity"][rows],
-                             model.income_of(ep["resident"][rows])) if outside else \
+                             model.income_of(rows)) if outside else \
         np.empty((rows.size, 0))
     perception = model.perception
     quality = perception.values if perception is not None else model.state.quality[None, :]
@@ -95,7 +97,7 @@ def _candidate(candidates, home, j, extra, target):  # pragma: no cover - compil
 
 
 @njit
-def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
+def _cost_days(rows, columns, signed, person_col, fund_paid, income,
                choice_set, emergency_line, cost_t, fund_t, deductible_t, ratio_t,
                contact_cap_t, rows_per_table, annual_cap, inpatient_deductible,
                cumulative, waived, emergencies_exempt, village_table,
@@ -123,8 +125,10 @@ def _cost_days(rows, columns, signed, scheme, income_group, fund_paid, income,
     for i in range(n):
         res = resident_col[rows[i]]
         paid[i, 0], paid[i, 1] = fund_paid[0, res], fund_paid[1, res]
-        resident_scheme[i] = scheme[res]
-        per_day[i] = DAYS_PER_YEAR / income[income_group[res]]
+        # The person cell holds the scheme and the income group (groups.person_cell).
+        cell = np.int64(person_col[rows[i]])
+        resident_scheme[i] = (cell // 2) % N_SCHEMES
+        per_day[i] = DAYS_PER_YEAR / income[cell // CELLS_PER_INCOME_GROUP]
     x = np.empty((n, width))
     for i in range(n):
         r = rows[i]

@@ -33,14 +33,18 @@ def add(groups: GroupCounters, cell: np.ndarray, sev: np.ndarray,
     from tieredcare.groups import SLOT, SLOTS, SUM_ROW  # here: groups imports this module
 
     if counts:
-        every = np.ones(cell.size, dtype=bool)
-        masks = np.stack([every if mask is None else mask for mask in counts.values()])
+        # Rows filled one by one: np.stack costs more than the counting, on a small day.
+        masks = np.empty((len(counts), cell.size), dtype=bool)
+        for row, mask in zip(masks, counts.values(), strict=True):
+            row[:] = True if mask is None else mask
         groups._buffered += count(
             groups.cells.reshape(len(SLOTS), -1), groups.severity, cell, sev, masks,
             np.array([SLOT[slot] for slot in counts], dtype=np.int64))
     if sums:
-        weigh(groups._pending, groups._pending_severity, cell, sev,
-              np.stack(list(sums.values())).astype(np.float64, copy=False),
+        weights = np.empty((len(sums), cell.size))
+        for row, values in zip(weights, sums.values(), strict=True):
+            row[:] = values
+        weigh(groups._pending, groups._pending_severity, cell, sev, weights,
               np.array([SUM_ROW[slot] for slot in sums], dtype=np.int64))
         groups._buffered += cell.size * len(sums)
 

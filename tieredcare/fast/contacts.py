@@ -1,0 +1,154 @@
+"""The day's served contacts counted and charged in one compiled pass (see :mod:`tieredcare.fast`).
+
+:func:`tieredcare.day.records.charge_contacts` counts the contacts per facility, prices
+them (:func:`tieredcare.day.pricing.price`) and books the payments with a few dozen numpy
+calls. Here one pass prices each contact, in the numpy path's arithmetic and order, and
+adds its events to per-facility sums as ``bincount`` would (in contact order, from 0); a
+second pass books the insurer's payments against the annual caps, after every contact has
+been priced by what was paid before today, as the numpy path does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
+from tieredcare.fast import njit
+from tieredcare.tiers import SCHEMES
+
+if TYPE_CHECKING:
+    from tieredcare.model import TieredCareModel
+
+N_SCHEMES = len(SCHEMES)
+EVENTS = ("visits", "admissions", "recovery_admissions", "unreferred")
+"""Per-facility counters of contacts, in the order the kernel counts them."""
+SUMS = ("outpatient_wait_hours", "admission_wait_days", "oop", "fund")
+"""Per-facility counters of what contacts add up, in the kernel's order."""
+
+
+def charge(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tieredcare.day.records.charge_contacts` by the kernel, with its results."""
+    ep, pop, c, r, tariffs = (model.episodes, model.population, model.counters, model.row,
+                              model.tariffs)
+    columns = (ep["queue"], ep["resident"], ep["home"], ep["severity"], ep["line"],
+               ep["referred"], ep["referral_tier"], ep["recovery"], ep["queued_day"],
+               ep["person"])
+    village_table = tariffs.village_table if tariffs.village_table is not None else \
+        np.zeros(model.county.n_villages, dtype=np.int64)
+    events, sums, hist, wait, hours, own = _contacts(
+        rows, fac, columns, ep["oop"], np.int32(model.day), pop.team,
+        pop.fund_paid, model.county.tier, model.state.outpatient_wait_hours,
+        model.family_doctors.contract_covers, model.emergency_line,
+        tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio, tariffs.contact_cap,
+        village_table, tariffs.rows_per_table, tariffs.annual_cap,
+        tariffs.inpatient_deductible, tariffs.cumulative_deductible,
+        tariffs.recovery_deductible_waived, tariffs.emergencies_exempt,
+        tariffs.offsets_deductible, c.wait_hist.shape[1], c.wait_hist.shape[2])
+    for names, table in ((EVENTS, events), (SUMS, sums)):
+        for name, column in zip(names, table, strict=True):
+            target = getattr(c, name)[r]
+            np.add(target, column, out=target, casting="unsafe")
+    c.wait_hist[r] += hist.astype(np.int32)
+    return wait, hours, own
+
+
+@njit
+def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hours,
+              covers, emergency_line, cost_t, fund_t, deductible_t, ratio_t, contact_cap_t,
+              village_table, rows_per_table, annual_cap,
+              inpatient_deductible, cumulative, waived, emergencies_exempt,
+              offsets_deductible, n_tiers, bins):  # pragma: no cover - compiled
+    """Count, price and book the contacts; see :func:`charge`.
+
+    Short loops, one kind of scattered read each: in a large population each read is a
+    cache miss, and only a short loop lets the processor wait for many at once.
+
+    Returns:
+        Event counts [4, F], sums [4, F] (both in :data:`EVENTS`, :data:`SUMS` order),
+        the wait histogram [tiers, bins], and each contact's wait, hours and ``own``.
+    """
+    queue_col, resident_col, home_col, severity_col, line_col, referred_col, tier_col, \
+        recovery_col, queued_col, person_col = columns
+    n = rows.size
+    signed = np.empty(n, dtype=np.bool_)
+    resident_scheme = np.empty(n, dtype=np.int64)
+    paid = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        resident = resident_col[r]
+        signed[i] = team[resident] >= 0
+        resident_scheme[i] = (np.int64(person_col[r]) // 2) % N_SCHEMES  # person_cell
+        paid[i] = fund_paid[queue_col[r], resident]
+    own = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        own[i] = covers[home_col[rows[i]], fac[i]] and signed[i]
+    fund = np.empty(n)
+    oop = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        queue, table, sev, line = queue_col[r], village_table[home_col[r]], \
+            severity_col[r], line_col[r]
+        exempt = referred_col[r] or (emergency_line[line] and emergencies_exempt[table])
+        at = ((resident_scheme[i] * N_SEVERITIES + sev) * 2 + exempt) * CHARGES \
+            + table * rows_per_table + queue * 3 + own[i] + signed[i]
+        cap_left = max(annual_cap[table, queue] - paid[i], 0.0)
+        offset = 0.0  # of the inpatient deductible (pricing.deductible_offset); inline:
+        if queue == 1:  # a compiled call with arrays costs more than the whole price
+            if cumulative[table] and tier_col[r] >= 0:
+                offset = inpatient_deductible[table, tier_col[r]]
+            if waived[table] and recovery_col[r]:
+                offset = np.inf
+        f = fac[i]
+        cost = cost_t[at, f]
+        if not offsets_deductible:
+            fund[i] = min(fund_t[at, f], cap_left)
+        else:
+            deductible = max(deductible_t[at, f] - offset, 0.0)
+            fund[i] = min(min(max(cost - deductible, 0.0) * ratio_t[at, f],
+                              contact_cap_t[at, f]), max(cap_left, 0.0))
+        oop[i] = cost - fund[i]
+    events, sums, hist, wait, hours = _count(rows, fac, queue_col, referred_col,
+                                             recovery_col, queued_col, day, tier,
+                                             wait_hours, oop, fund, n_tiers, bins)
+    for i in range(n):  # booked after pricing: every contact pays by the caps left before
+        r = rows[i]
+        oop_col[r] = np.float32(np.float64(oop_col[r]) + oop[i])
+        fund_paid[queue_col[r], resident_col[r]] += np.float32(fund[i])
+    return events, sums, hist, wait, hours, own
+
+
+@njit
+def _count(rows, fac, queue_col, referred_col, recovery_col, queued_col, day, tier,
+           wait_hours, oop, fund, n_tiers, bins):  # pragma: no cover - compiled
+    """Per-facility counts and sums of the contacts, in contact order from 0."""
+    n, n_fac = rows.size, tier.size
+    events = np.zeros((4, n_fac), dtype=np.int64)
+    sums = np.zeros((4, n_fac))
+    hist = np.zeros((n_tiers, bins), dtype=np.int64)
+    wait = np.empty(n, dtype=np.int32)
+    hours = np.empty(n)
+    for i in range(n):
+        r, f = rows[i], fac[i]
+        queue = queue_col[r]
+        events[queue, f] += 1  # visits (outpatient queue) or admissions
+        events[2, f] += recovery_col[r]
+        events[3, f] += not referred_col[r]
+        days = day - queued_col[r]
+        hours[i] = wait_hours[f] if queue == 0 else 0.0
+        sums[0, f] += hours[i]
+        if queue == 1:
+            sums[1, f] += np.float64(days)
+        wait[i] = min(days, bins - 1)
+        hist[tier[f], wait[i]] += 1
+        sums[2, f] += oop[i]
+        sums[3, f] += fund[i]
+    return events, sums, hist, wait, hours
+
+
+def warm_up(model: TieredCareModel) -> None:
+    """Compile the kernel for this model's array types, or load it from numba's cache."""
+    none = np.empty(0, dtype=np.intp)
+    charge(model, none, none)  # adds nothing to the counters

@@ -165,3 +165,19 @@ def test_a_calibration_folder_has_its_charts_and_briefing(tmp_path: Path) -> Non
     assert compared.exit_code == 0, compared.output
     assert CliRunner().invoke(app, ["plot", str(tmp_path / "cmp")]).exit_code == 0
     assert _not_blank(tmp_path / "cmp" / "figures" / "paired_differences.png")
+
+
+def test_each_member_scales_the_scenario_s_own_values(tmp_path: Path) -> None:
+    from tieredcare.calibration.members import Ensemble
+    from tieredcare.compare_ensemble import member_jobs
+
+    loaded = [load_scenario(ROOT / "scenarios" / "baseline.yaml", ["population.residents=500"])]
+    base = loaded[0].scenario.episodes.minor_acute_rate.model_dump()
+    factors = [0.9, 1.1, 1.2]
+    ensemble = Ensemble(tmp_path, pd.DataFrame({"member": [0, 1, 2],
+                                                "episodes.minor_acute_rate": factors}),
+                        {"episodes.minor_acute_rate": True})
+    jobs = member_jobs(loaded, [1], ensemble, 3)
+    for job, factor in zip(jobs, factors, strict=True):
+        rates = job.scenario.episodes.minor_acute_rate.model_dump()
+        assert rates == pytest.approx({k: v * factor for k, v in base.items()})

@@ -18,6 +18,8 @@ variance ``s_m²``. Then
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -43,7 +45,7 @@ def member_jobs(loaded: list[LoadedScenario], seeds: list[int], ensemble: Ensemb
     out = []
     for m in range(members):
         for item, (_, config) in zip(loaded, configs, strict=True):
-            data = dict(config)
+            data = copy.deepcopy(config)  # scale factors apply to the scenario's own values
             for key, value in ensemble.applied(config, m).items():
                 set_path(data, key, value)
             scenario = Scenario.model_validate(data)

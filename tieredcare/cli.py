@@ -319,8 +319,9 @@ def _print_summary(summary: dict[str, float], title: str,
 
 
 def _register_extensions() -> None:
-    """Add the sweep, chart, map and calibration commands, which live with their packages."""
+    """Add the sweep, chart, map, calibration and explore commands (each in its own module)."""
     from tieredcare.calibrate_cli import register as register_calibration
+    from tieredcare.explore_cli import register as register_explorer
     from tieredcare.map_cli import register as register_maps
     from tieredcare.sweep_cli import register as register_experiments
     from tieredcare.viz.cli import register as register_viz
@@ -329,6 +330,7 @@ def _register_extensions() -> None:
     register_viz(app)
     register_maps(app)
     register_calibration(app)
+    register_explorer(app)
 
 
 _register_extensions()

@@ -231,8 +231,9 @@ def test_language_switch_and_a_screenshot_that_is_not_blank(page, tmp_path: Path
 
 def test_results_tab_shows_a_run_folder(page) -> None:
     page.get_by_text("Results folders").click()
-    page.locator(".results-path input").fill("results/table_run")
-    page.locator(".results-open").click()
+    box = page.locator(".results-path input")
+    box.fill("results/table_run")
+    box.press("Enter")
     expect(page.locator(".results-name")).to_contain_text("table_county")
     expect(page.locator(".results-numbers")).to_contain_text("County retention")
     expect(page.locator(".tc-results .tc-chart img").first).to_be_visible()
@@ -245,7 +246,7 @@ def test_nothing_is_written_beside_the_scenario(place: Path, server: str, browse
     try:
         _open(tab, server)
         _group(tab, "11 Telemedicine")
-        tab.locator(f"{_lever('policy.telemedicine.enabled')} input").first.check(force=True)
+        tab.locator(f"{_lever('policy.telemedicine.enabled')} input").first.click(force=True)
         expect(tab.locator(".status-done")).to_contain_text("(1 changed)")
         expect(tab.locator(".chart-load img")).to_be_visible()
         with tab.expect_download() as info:

@@ -127,8 +127,12 @@ def ResultsBrowser(lang: str) -> None:
         else:
             solara.Text(word("none_found", lang, root=str(ROOT)))
         with solara.Row(style={"align-items": "center"}):
+            def typed_in(path: str) -> None:  # Enter (or leaving the box) opens it
+                typed.set(path)
+                chosen.set(path.strip())
+
             solara.InputText(word("folder", lang), value=typed, classes=["results-path"],
-                             on_value=typed.set)
+                             on_value=typed_in)
             solara.Button(word("open", lang), on_click=lambda: chosen.set(typed.value.strip()),
                           classes=["results-open"])
         if opened.pending:
@@ -145,18 +149,18 @@ def Folder(opened: Opened, lang: str) -> None:
     """A results folder's tables and charts."""
     solara.Text(word("kind", lang, kind=opened.kind, name=opened.name),
                 style={"font-size": "18px", "font-weight": "600"}, classes=["results-name"])
-    if opened.numbers:
-        solara.Text(word("key_numbers", lang), style={"font-weight": "600"})
-        solara.HTML(unsafe_innerHTML=opened.numbers, classes=["results-numbers"])
-    if opened.fit:
-        solara.Text(word("fit", lang), style={"font-weight": "600"})
-        solara.Preformatted(opened.fit, class_="results-fit")
-    if opened.trials:
-        solara.Text(word("trials", lang), style={"font-weight": "600"})
-        solara.HTML(unsafe_innerHTML=opened.trials, classes=["results-trials"])
-    if opened.best:
-        solara.Text(word("best", lang), style={"font-weight": "600"})
-        solara.Preformatted(opened.best, class_="results-best")
+    parts = (("key_numbers", opened.numbers, True, "results-numbers"),
+             ("fit", opened.fit, False, "results-fit"),
+             ("trials", opened.trials, True, "results-trials"),
+             ("best", opened.best, False, "results-best"))
+    for title, content, is_html, css in parts:
+        if not content:
+            continue
+        solara.Text(word(title, lang), style={"font-weight": "600"})
+        if is_html:  # tables made here from the folder's files, values escaped
+            solara.HTML(unsafe_innerHTML=content, classes=[css])
+        else:
+            solara.Preformatted(content, class_=css)
     for title, png in opened.charts:
         with solara.Column(classes=["tc-chart"], gap="0px"):
             solara.Text(title, style={"font-weight": "600"})

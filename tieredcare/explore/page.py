@@ -57,7 +57,7 @@ def page_style(lang: str) -> str:
             flex: 1 1 150px; background: #fff; }}
 .card-label {{ font-size: 12px; color: #444; }}
 .card-value {{ font-size: 26px; font-weight: 600; }}
-.card-change-up {{ color: #1a6fb5; }} .card-change-down {{ color: #b5461a; }}
+.card-better {{ color: #1a7f37; }} .card-worse {{ color: #b5261a; }}
 .card-ghost {{ font-size: 12px; color: #888; }}
 .tc-status {{ font-size: 13px; color: #555; }}
 .tc-chart img {{ max-width: 100%; }}
@@ -103,7 +103,7 @@ def ExplorerView(explorer: Explorer, lang: str) -> None:
     values = solara.use_reactive({})
     wanted = use_wanted()
     last = solara.use_ref(None)
-    base = {key: explorer.base_value(key) for key in controls()}
+    base = solara.use_memo(lambda: {key: explorer.base_value(key) for key in controls()}, [])
     setting, problems = explorer.setting(values.value)
 
     def run() -> tuple[Outcome, Outcome] | str:
@@ -124,11 +124,9 @@ def ExplorerView(explorer: Explorer, lang: str) -> None:
     if result.finished and failure is None:
         last.current = result.value
 
-    def commit(key: str, value: Any) -> None:
-        values.set({**values.value, key: value})
-
-    def check(key: str, value: Any) -> list[str]:
-        return explorer.setting({**values.value, key: value})[1]
+    # The same two functions on every render, so a lever whose value did not change is
+    # not drawn again (a component re-renders only when its arguments change).
+    commit, check = solara.use_memo(lambda: _changers(explorer, values), [])
 
     with solara.Row(style={"align-items": "flex-start"}):
         with solara.Column(classes=["tc-levers"], gap="2px"):
@@ -142,11 +140,27 @@ def ExplorerView(explorer: Explorer, lang: str) -> None:
                                         label=word("download", lang),
                                         mime_type="application/x-yaml")
             for group in control_groups():
-                LeverGroup(group, values.value, base, commit, check, lang)
+                own = {c.key: values.value[c.key] for c in group.controls
+                       if c.key in values.value}
+                LeverGroup(group, own, base, commit, check, lang)
         with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
-            _status(result, failure, last.current, values.value, explorer, lang)
+            with solara.Column(gap="2px"):  # one child, whatever it shows: Figures stays put
+                _status(result, failure, last.current, values.value, explorer, lang)
             if last.current is not None:
                 Figures(*last.current, lang)
+
+
+def _changers(explorer: Explorer, values: solara.Reactive[dict[str, Any]]
+              ) -> tuple[Callable[[str, Any], None], Callable[[str, Any], list[str]]]:
+    """Take a control's value into the setting; the problems of a value in the setting."""
+
+    def commit(key: str, value: Any) -> None:
+        values.set({**values.value, key: value})
+
+    def check(key: str, value: Any) -> list[str]:
+        return explorer.setting({**values.value, key: value})[1]
+
+    return commit, check
 
 
 def _failure(result: Any) -> str | None:
@@ -173,30 +187,36 @@ def _status(result: Any, failure: str | None, shown: tuple[Outcome, Outcome] | N
 @solara.component
 def Figures(now: Outcome, base: Outcome, lang: str) -> None:
     """Cards of the setting against the baseline, then its charts (drawn in a thread)."""
-    with solara.Row(classes=["tc-cards"], style={"flex-wrap": "wrap"}):
+    run = str(id(now))  # which run the cards and the charts on screen are of
+    with v.Html(tag="div", class_="tc-cards", attributes={"data-run": run},
+                style_="display: flex; flex-wrap: wrap; gap: 12px;"):
         for card in pictures.cards(now, base, lang):
             Card(card, lang)
     wanted = use_wanted()
-    drawn = solara.lab.use_task(
-        lambda: pictures.chart_pictures(now, base, lang, stopper(wanted(drawn))),
-        dependencies=[id(now), lang], raise_error=False)
-    if drawn.error:
-        solara.Error(f"{type(drawn.exception).__name__}: {drawn.exception}")
-    elif not drawn.finished:
-        solara.ProgressLinear(True)
-    if drawn.value:
-        _charts(drawn.value, now, base, lang)
 
+    def draw() -> tuple[str, dict[str, bytes]]:
+        return run, pictures.chart_pictures(now, base, lang, stopper(wanted(drawn)))
 
-def _charts(png: dict[str, bytes], now: Outcome, base: Outcome, lang: str) -> None:
-    titles = {"time": "time_chart", "tiers": "tiers_chart", "load": "load_chart",
-              "counties": "counties"}
+    drawn = solara.lab.use_task(draw, dependencies=[run, lang], raise_error=False)
+    with solara.Column(gap="0px"):
+        if drawn.error:
+            solara.Error(f"{type(drawn.exception).__name__}: {drawn.exception}")
+        elif not drawn.finished:
+            solara.ProgressLinear(True)
     if now.output.counties:
         _county_table(now, base, lang)
-    for name, image in png.items():
-        with solara.Column(classes=["tc-chart", f"chart-{name}"], gap="0px"):
-            solara.Text(word(titles[name], lang), style={"font-weight": "600"})
-            solara.Image(image, format="png")
+    if drawn.latest:  # the last charts drawn stay until the new ones are ready
+        _charts(*drawn.latest, lang)
+
+
+def _charts(run: str, png: dict[str, bytes], lang: str) -> None:
+    titles = {"time": "time_chart", "tiers": "tiers_chart", "load": "load_chart",
+              "counties": "counties"}
+    with v.Html(tag="div", class_="tc-charts", attributes={"data-run": run}):
+        for name, image in png.items():
+            with solara.Column(classes=["tc-chart", f"chart-{name}"], gap="0px"):
+                solara.Text(word(titles[name], lang), style={"font-weight": "600"})
+                solara.Image(image, format="png")
 
 
 def _county_table(now: Outcome, base: Outcome, lang: str) -> None:
@@ -216,10 +236,11 @@ def _county_table(now: Outcome, base: Outcome, lang: str) -> None:
 def Card(card: pictures.Card, lang: str) -> None:
     """One headline indicator: now, the change from the baseline, and the baseline."""
     with solara.Column(gap="2px", classes=["tc-card", f"card-{card.indicator}"]):
-        unit = f" ({card.unit})" if card.unit and card.unit != "%" else ""
+        unit = "" if card.unit in ("", "%") else f"（{card.unit}）" if lang == "zh" \
+            else f" ({card.unit})"
         solara.Text(card.label + unit, classes=["card-label"])
         v.Html(tag="div", class_="card-value", attributes={"data-value": repr(card.value)},
                children=[card.text])
-        v.Html(tag="div", class_=f"card-change card-change-{card.direction}",
+        v.Html(tag="div", class_=f"card-change card-{card.aim}",
                attributes={"data-direction": card.direction}, children=[card.change])
         solara.Text(word("vs_baseline", lang, value=card.base_text), classes=["card-ghost"])

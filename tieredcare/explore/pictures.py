@@ -22,9 +22,10 @@ from tieredcare.viz.labels import indicator_label, indicator_unit, phrase
 from tieredcare.viz.loadmap import load_map
 from tieredcare.viz.report import format_change, format_value
 
-CARDS = ("county_retention", "primary_share", "contract_coverage",
-         "mean_outpatient_wait_hours_county", "oop_per_episode", "forgone_care")
-"""The headline cards: retention, primary care, coverage, waits, out-of-pocket, forgone."""
+CARDS = {"county_retention": 1, "primary_share": 1, "contract_coverage": 1,
+         "mean_outpatient_wait_hours_county": -1, "oop_per_episode": -1, "forgone_care": -1}
+"""The headline cards (retention, primary care, coverage, waits, out-of-pocket, forgone
+care), each with the direction the reform documents aim for: +1 up, −1 down."""
 COUNTY_COLUMNS = prefecture.COUNTY_INDICATORS
 """Indicators of the per-county table of a prefecture."""
 SCREEN_DPI = 96
@@ -49,6 +50,7 @@ class Card:
         base_text: The baseline's value as shown.
         change: The change from the baseline as shown ('+2.1 pp').
         direction: ``up``, ``down`` or ``same``.
+        aim: ``better``, ``worse`` (than the baseline, as the reforms aim) or ``same``.
     """
 
     indicator: str
@@ -60,12 +62,13 @@ class Card:
     base_text: str
     change: str
     direction: str
+    aim: str
 
 
 def cards(now: Outcome, base: Outcome, lang: str) -> list[Card]:
     """The headline cards of a run against the baseline."""
     found = []
-    for indicator in CARDS:
+    for indicator, aimed in CARDS.items():
         value = float(now.output.summary.get(indicator, math.nan))
         before = float(base.output.summary.get(indicator, math.nan))
         diff = value - before
@@ -74,9 +77,11 @@ def cards(now: Outcome, base: Outcome, lang: str) -> list[Card]:
         shown = format_change(indicator, diff, lang)
         direction = "same" if not math.isfinite(diff) or text == base_text else \
             "up" if diff > 0 else "down"
+        aim = "same" if direction == "same" else \
+            "better" if (diff > 0) == (aimed > 0) else "worse"
         found.append(Card(indicator, indicator_label(indicator, lang),
                           indicator_unit(indicator, lang), value, before, text, base_text,
-                          shown, direction))
+                          shown, direction, aim))
     return found
 
 

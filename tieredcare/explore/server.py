@@ -93,8 +93,10 @@ def serve(explorer: Explorer, sock: socket.socket,
         return FileResponse(file) if file is not None else Response(status_code=404)
 
     solara_starlette.app.router.routes.insert(0, Route(FONT_URL + "{name}", font))
+    # Charts go to the page as PNG, which deflate cannot shrink: compressing the
+    # websocket's messages would only cost time.
     server = uvicorn.Server(uvicorn.Config(solara_starlette.app, log_level="warning",
-                                           lifespan="on"))
+                                           lifespan="on", ws_per_message_deflate=False))
 
     def tell_when_ready() -> None:
         deadline = time.monotonic() + READY_WAIT

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,13 @@ class Explorer:
         """The baseline scenario."""
         return self.loaded.scenario
 
+    @cached_property
+    def _base_data(self) -> dict[str, Any]:
+        return self.scenario.model_dump(mode="json")
+
     def base_value(self, key: str) -> Any:
         """A control's value in the baseline."""
-        return get_path(self.scenario.model_dump(mode="json"), key)
+        return get_path(self._base_data, key)
 
     def setting(self, values: Mapping[str, Any]) -> tuple[Scenario | None, list[str]]:
         """The scenario on screen: the baseline with the controls' values, or its problems.

@@ -20,12 +20,18 @@ from tests.test_calibration import targets_file
 from tieredcare.cli import app
 from tieredcare.config import load_scenario, scenario_hash
 from tieredcare.config.lever_table import LEVER_TABLE, SEED_DOCUMENTS
-from tieredcare.explore.browser import open_folder, results_folders
-from tieredcare.explore.levers import control, control_groups, controls, with_values
-from tieredcare.explore.state import Superseded, open_explorer, stopper
 
 pytest.importorskip("solara", reason="the explorer needs the explore extra: "
                                       "pip install 'tieredcare[explore]'")
+# Only once Solara is known to be there:
+from tieredcare.explore.browser import open_folder, results_folders  # noqa: E402
+from tieredcare.explore.levers import (  # noqa: E402
+    control,
+    control_groups,
+    controls,
+    with_values,
+)
+from tieredcare.explore.state import Superseded, open_explorer, stopper  # noqa: E402
 
 SCRIPT = Path(sys.executable).parent / "tieredcare"
 SMALL = ["simulation.warmup_days=20", "simulation.horizon_days=60"]

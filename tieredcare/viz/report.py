@@ -185,7 +185,10 @@ def format_change(indicator: str, diff: float, lang: str) -> str:
     if not math.isfinite(diff):
         return "–"
     unit = word("pp", lang) if is_share(indicator) else ""
-    return _signed(indicator, diff, _difference_digits(indicator, diff)) + unit
+    digits = _difference_digits(indicator, diff)
+    if round(diff * display_scale(indicator), digits) == 0:
+        diff = 0.0  # no change shows as +0.0, not −0.0
+    return _signed(indicator, diff, digits) + unit
 
 
 def _difference_digits(indicator: str, diff: float) -> int:

@@ -5,6 +5,7 @@ The browser itself is driven in ``test_explore_browser.py``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,8 @@ from tieredcare.explore.levers import (  # noqa: E402
 from tieredcare.explore.state import Superseded, open_explorer, stopper  # noqa: E402
 
 SCRIPT = Path(sys.executable).parent / "tieredcare"
+ENV = {**os.environ,  # the console script runs in other folders: this checkout's package
+       "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
 SMALL = ["simulation.warmup_days=20", "simulation.horizon_days=60"]
 
 
@@ -139,7 +142,7 @@ def test_bad_scenarios_are_refused_before_the_server_starts(tmp_path: Path) -> N
                         ([str(bad)], "1.5 is out of range; allowed: 0 ≤ value ≤ 1"),
                         (["--residents", "150"], "every village needs a resident")):
         done = subprocess.run([str(SCRIPT), "explore", *args, "--port", "0"], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, env=ENV)
         assert done.returncode == 2, done.stdout + done.stderr
         assert "Invalid input" in done.stderr and words in done.stderr, done.stderr
         assert "Traceback" not in done.stderr

@@ -45,6 +45,9 @@ population: {residents: 265000}
 world:
   tables: {facilities: tables/facilities.csv, villages: tables/villages.csv}
 """
+# The console script runs in other folders: it must import this checkout's package.
+ENV = {**os.environ, "COLUMNS": "200",
+       "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
 INTENSITY = "policy.family_doctor.campaign.intensity"
 RESIDENTS = "population.residents"
 
@@ -67,7 +70,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (home / "county.yaml").write_text(SCENARIO, encoding="utf-8")
     done = subprocess.run([str(SCRIPT), "run", "county.yaml", "--set",
                            f"{RESIDENTS}=5000", "--out", "results/table_run", "--quiet"],
-                          cwd=home, capture_output=True, text=True, timeout=300)
+                          cwd=home, capture_output=True, text=True, timeout=300, env=ENV)
     assert done.returncode == 0, done.stderr
     return home
 
@@ -79,7 +82,7 @@ def server(place: Path) -> Iterator[str]:
     with log.open("w") as sink:
         proc = subprocess.Popen([str(SCRIPT), "explore", "county.yaml", "--residents", "5000",
                                  "--port", "0"], cwd=place, stdout=sink,
-                                stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200"})
+                                stderr=subprocess.STDOUT, env=ENV)
     deadline = time.monotonic() + 120
     url = None
     while url is None and time.monotonic() < deadline and proc.poll() is None:
@@ -159,7 +162,7 @@ def test_lever_moves_its_indicator_and_the_download_reproduces_it(page, place: P
     assert yaml_file.name == "table_county_explored.yaml"
     done = subprocess.run([str(SCRIPT), "run", str(yaml_file), "--out", str(tmp_path / "run"),
                            "--quiet"], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path)
+                          cwd=tmp_path, env=ENV)
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     figure = summary["indicators"]["contract_coverage"]

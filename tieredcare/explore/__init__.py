@@ -10,6 +10,7 @@
 - :mod:`~tieredcare.explore.controls`, :mod:`~tieredcare.explore.page` and
   :mod:`~tieredcare.explore.browser`: the Solara components (levers, the explorer, the
   results folders);
+- :mod:`~tieredcare.explore.words`: the page's own words in English and Chinese;
 - :mod:`~tieredcare.explore.server`: the web server.
 
 Solara and its browser assets come with the ``explore`` extra

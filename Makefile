@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,zh]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,zh,explore]'
 	touch $(STAMP)
 
 # The main job: the baseline county, then the baseline against three policy packages

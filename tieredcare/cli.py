@@ -337,8 +337,9 @@ def _print_summary(summary: dict[str, float], title: str,
 
 
 def _register_extensions() -> None:
-    """Add the sweep, chart, map, calibration and validation commands (in their packages)."""
+    """Add the sweep, chart, map, calibration, validation and explore commands."""
     from tieredcare.calibrate_cli import register as register_calibration
+    from tieredcare.explore_cli import register as register_explorer
     from tieredcare.map_cli import register as register_maps
     from tieredcare.sweep_cli import register as register_experiments
     from tieredcare.validation.cli import register as register_validation
@@ -349,6 +350,7 @@ def _register_extensions() -> None:
     register_maps(app)
     register_calibration(app)
     register_validation(app)
+    register_explorer(app)
 
 
 _register_extensions()

@@ -1,8 +1,9 @@
-"""README tables generated from the code: every scenario field and every indicator.
+"""README tables generated from the code: the levers, every scenario field, every indicator.
 
 ``python -m tieredcare.docs --write README.md`` rewrites the parts of README.md between
-the ``<!-- parameters -->`` and ``<!-- indicators -->`` markers; a test checks they are
-current, so the README never drifts from the schema.
+the ``<!-- levers -->``, ``<!-- parameters -->``, ``<!-- indicators -->`` and
+``<!-- groups -->`` markers; a test checks they are current, so the README never drifts
+from the schema.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from tieredcare.config.introspect import Bounds, item_bounds, numeric_leaves
+from tieredcare.config.lever_table import lever_markdown
 from tieredcare.config.schema import LineMix, Scenario
 from tieredcare.groups import EXTRA_INDICATORS, GROUP_INDICATORS
 from tieredcare.metrics import INDICATORS
@@ -130,8 +132,8 @@ def groups_markdown() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"parameters": parameters_markdown, "indicators": indicators_markdown,
-            "groups": groups_markdown}
+SECTIONS = {"levers": lever_markdown, "parameters": parameters_markdown,
+            "indicators": indicators_markdown, "groups": groups_markdown}
 
 
 def update(text: str) -> str:

@@ -20,6 +20,15 @@ def _tokens(dotted: str) -> list[str | int]:
     return [name or int(index) for name, index in re.findall(rf"({_NAME})|\[(\d+)\]", dotted)]
 
 
+def parse_key(dotted: str) -> Loc:
+    """The location a dotted key path names: ``"a.b[2]"`` → ``("a", "b", 2)``.
+
+    Raises:
+        KeyError: If the path is malformed.
+    """
+    return tuple(_tokens(dotted))
+
+
 def format_key(loc: Sequence[str | int]) -> str:
     """Render a location as a dotted key path, list items as ``[i]``.
 

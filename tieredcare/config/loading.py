@@ -193,18 +193,45 @@ def _rebased(layer: _Layer, home: Path) -> _Layer:
     if _same_file(here, home):
         return layer
     data = copy.deepcopy(layer.data)
+    for parent, key in _relative_map_paths(data):
+        parent[key] = os.path.relpath(here.resolve() / parent[key], home.resolve())
+    return _Layer(layer.file, data)
+
+
+def _relative_map_paths(data: dict) -> list[tuple[dict, str]]:
+    """Where scenario data holds a relative map file path: (mapping, key) pairs.
+
+    The map settings are ``world`` and each county's ``map`` (see :data:`MAP_PATHS`).
+    """
     world = data.get("world")
     holders = [world] if isinstance(world, dict) else []
     counties = world.get("counties") if isinstance(world, dict) else None
     holders += [c["map"] for c in counties or [] if isinstance(c, dict)
                 and isinstance(c.get("map"), dict)] if isinstance(counties, list) else []
+    found = []
     for holder in holders:
         for keys in MAP_PATHS:
             parent = holder.get(keys[0]) if len(keys) == 2 else holder
             value = parent.get(keys[-1]) if isinstance(parent, dict) else None
             if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
-                parent[keys[-1]] = os.path.relpath(here.resolve() / value, home.resolve())
-    return _Layer(layer.file, data)
+                found.append((parent, keys[-1]))
+    return found
+
+
+def absolute_map_paths(data: dict, base_dir: Path) -> dict:
+    """Scenario data whose map file paths are absolute, so it runs from any folder.
+
+    Args:
+        data: Scenario data (``resolved_dict``), not changed.
+        base_dir: The folder its relative paths are relative to.
+
+    Returns:
+        A copy with every relative map path resolved against ``base_dir``.
+    """
+    data = copy.deepcopy(data)
+    for parent, key in _relative_map_paths(data):
+        parent[key] = str((Path(base_dir) / Path(parent[key]).expanduser()).resolve())
+    return data
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -286,6 +286,10 @@ _LEVERS: list[tuple[re.Pattern[str], str, str]] = [
      "Outpatient slots per 1,000 residents, {tier}", "每千人门诊号源（{tier}）"),
     (re.compile(r"world\.facilities\.(?P<tier>\w+)\.beds_per_1000$"),
      "Beds per 1,000 residents, {tier}", "每千人床位（{tier}）"),
+    (re.compile(r"policy\.capacity\.bed_scale\.(?P<tier>\w+)$"),
+     "Beds relative to the map, {tier}", "床位规模系数（{tier}）"),
+    (re.compile(r"policy\.capacity\.slot_scale\.(?P<tier>\w+)$"),
+     "Outpatient slots relative to the map, {tier}", "门诊号源规模系数（{tier}）"),
 ]
 _LEVER_NAMES = {
     "policy.family_doctor.gatekeeping.adherence": ("Gatekeeping adherence", "基层首诊依从率"),
@@ -302,6 +306,24 @@ _LEVER_NAMES = {
     "policy.referral.down_referral_probability": ("Downward referral probability",
                                                   "下转概率"),
     "policy.telemedicine.enabled": ("Telemedicine", "远程医疗"),
+    "policy.telemedicine.quality_gain": ("Telemedicine quality gain", "远程医疗质量提升"),
+    "policy.telemedicine.capability_gain": ("Telemedicine capability gain",
+                                            "远程医疗能力提升"),
+    "policy.referral_incentives.cumulative_deductible": ("Cumulative deductible",
+                                                         "累计起付线"),
+    "policy.referral_incentives.no_deductible_after_down_referral": (
+        "No deductible after downward referral", "下转不再收取起付线"),
+    "policy.family_doctor.campaign.duration_days": ("Signup campaign length", "签约推广时长"),
+    "policy.family_doctor.combination.enabled": ('"1+1+1" combination contracts',
+                                                 "“1+1+1”组合签约"),
+    "policy.family_doctor.gatekeeping.compulsory_for_reimbursement": (
+        "No reimbursement at hospitals without a referral", "未经转诊在医院就诊不予报销"),
+    "policy.doctors_sent_down.slots_per_doctor": ("Outpatient slots per doctor sent down",
+                                                  "每名下派医师门诊号源"),
+    "policy.county_services.add": ("Service lines opened at the people's hospital",
+                                   "县人民医院新开诊疗科目"),
+    "population.residents": ("Residents", "常住人口"),
+    "seed": ("Seed", "随机种子"),
     "choice.cost": ("Cost sensitivity of patients", "患者费用敏感度"),
     "choice.travel": ("Travel-time sensitivity", "路程时间敏感度"),
     "choice.wait": ("Waiting-time sensitivity", "等候时间敏感度"),
@@ -311,6 +333,15 @@ _GROUPS = {"elderly": ("65+", "65岁及以上"), "chronic": ("chronic", "慢性�
            "child": ("0–14", "0–14岁"), "adult": ("15–64", "15–64岁"),
            "disabled_poor": ("disabled and poor", "残疾和贫困人口"),
            "inpatient": ("inpatient", "住院"), "outpatient": ("outpatient", "门诊")}
+_PARAMETER_UNITS_ZH = {
+    "share 0–1": "比例 0–1", "probability": "概率", "ratio": "倍数", "ratio points": "比例点",
+    "ratio points (1 = not reimbursed)": "比例点（1 = 不予报销）", "days": "天", "day": "天",
+    "teams": "个团队", "residents per team": "人/团队", "doctors": "人",
+    "visits per day": "人次/天", "quality index points": "质量指数点",
+    "severity levels": "严重程度等级", "service lines": "诊疗科目", "yes/no": "是/否",
+    "persons": "人", "integer": "整数", "CNY": "元", "CNY per visit or admission": "元/次",
+}
+"""Chinese units of the levers the explorer offers; other units are shown as written."""
 _SHARE_WORDS = ("ratio", "adherence", "probability", "share", "intensity")
 """Last words of lever keys whose values are shares 0–1, shown as %."""
 
@@ -459,6 +490,11 @@ def parameter_label(key: str, lang: str) -> str:
             words = {k: _word(v, lang) for k, v in found.groupdict().items()}
             return (zh if lang == "zh" else en).format(**words)
     return key.removeprefix("policy.")
+
+
+def parameter_unit(unit: str, lang: str) -> str:
+    """A scenario field's unit as the schema writes it, or in Chinese ('比例 0–1')."""
+    return _PARAMETER_UNITS_ZH.get(unit, unit) if check_lang(lang) == "zh" else unit
 
 
 def parameter_axis_label(key: str, lang: str) -> str:

@@ -186,15 +186,31 @@ def format_difference(indicator: str, diff: float, low: float, high: float, lang
     """'+3.4 pp [+3.1, +3.7]' (shares in percentage points)."""
     if not math.isfinite(diff):
         return "–"
-    scale = display_scale(indicator)
-    digits = 1 if is_share(indicator) else INDEX_DIGITS if _is_index(indicator) else \
-        _digits(abs(diff * scale))
+    digits = _difference_digits(indicator, diff)
+    low_high = ", ".join(_signed(indicator, v, digits) for v in (low, high))
+    return f"{format_change(indicator, diff, lang)} [{low_high}]"
 
-    def signed(v: float) -> str:
-        return f"{v * scale:+.{digits}f}".replace("-", "−") if math.isfinite(v) else "?"
 
+def format_change(indicator: str, diff: float, lang: str) -> str:
+    """A difference between two values of an indicator: '+3.4 pp', '−12 CNY'."""
+    if not math.isfinite(diff):
+        return "–"
     unit = word("pp", lang) if is_share(indicator) else ""
-    return f"{signed(diff)}{unit} [{signed(low)}, {signed(high)}]"
+    digits = _difference_digits(indicator, diff)
+    if round(diff * display_scale(indicator), digits) == 0:
+        diff = 0.0  # no change shows as +0.0, not −0.0
+    return _signed(indicator, diff, digits) + unit
+
+
+def _difference_digits(indicator: str, diff: float) -> int:
+    return 1 if is_share(indicator) else INDEX_DIGITS if _is_index(indicator) else \
+        _digits(abs(diff * display_scale(indicator)))
+
+
+def _signed(indicator: str, value: float, digits: int) -> str:
+    if not math.isfinite(value):
+        return "?"
+    return f"{value * display_scale(indicator):+.{digits}f}".replace("-", "−")
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]],

@@ -181,3 +181,20 @@ def test_each_member_scales_the_scenario_s_own_values(tmp_path: Path) -> None:
     for job, factor in zip(jobs, factors, strict=True):
         rates = job.scenario.episodes.minor_acute_rate.model_dump()
         assert rates == pytest.approx({k: v * factor for k, v in base.items()})
+
+
+def test_a_finished_model_is_freed() -> None:
+    """Long-lived workers run thousands of models; none may stay in memory after its run."""
+    import gc
+    import weakref
+
+    from tieredcare.model import TieredCareModel
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
+        "population.residents=500", "simulation.warmup_days=0",
+        "simulation.horizon_days=3"]).scenario
+    model = TieredCareModel(scenario).run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

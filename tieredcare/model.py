@@ -100,6 +100,10 @@ class TieredCareModel(mesa.Model):
         self.own_policies = [scenario.county_policy(c) for c in scenario.world.counties] \
             or [scenario.policy]
         self.family_doctors = FamilyDoctors(self)
+        # Every agent (facilities, doctor teams) exists now. mesa 3.3 keeps each model's id
+        # counter in a class-level dict keyed by the model, which would keep every model of
+        # a long-lived worker (sweeps, calibration) in memory; drop this model's entry.
+        mesa.Agent._ids.pop(self, None)
         self.emergency_line = np.isin(np.arange(len(SERVICE_LINES)), EMERGENCY_LINES)
         self.groups = self._group_counters()
         self.episodes = EpisodeTable()

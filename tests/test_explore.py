@@ -165,7 +165,8 @@ def test_results_folders_are_found_and_a_calibration_is_shown(tmp_path: Path) ->
     path = targets_file(tmp_path)
     out = tmp_path / "results" / "calibration" / "small_fit"
     result = CliRunner().invoke(app, ["calibrate", str(path), "--trials", "2", "--replicates",
-                                      "1", "--workers", "1", "--out", str(out)])
+                                      "1", "--workers", "1", "--ensemble", "0", "--out",
+                                      str(out)])
     assert result.exit_code == 0, result.output
     (tmp_path / "results" / "notes").mkdir()
     assert results_folders(tmp_path / "results") == [out]

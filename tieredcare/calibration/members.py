@@ -82,8 +82,8 @@ class Ensemble:
 
 
 def _number(value: Any) -> float | int:
-    return int(value) if float(value).is_integer() and not isinstance(value, float) else \
-        float(value)
+    """A plain Python number: whole-number parameters are stored as integers."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def load_ensemble(path: str | Path) -> Ensemble:

@@ -479,7 +479,8 @@ def test_sensitivity_skips_indicators_undefined_somewhere() -> None:
 def test_shipped_sweep_files_are_valid(path: Path) -> None:
     plan = prepare(path)
     assert plan.sweep.spec.name == path.stem
-    assert len(plan.runs) == len(plan.design.points) * plan.sweep.spec.replicates
+    assert len(plan.runs) == (len(plan.design.points) * plan.sweep.spec.replicates
+                              * max(plan.sweep.members, 1))
     if plan.sweep.spec.design == "sobol":
         d = len(plan.sweep.parameters)
         assert 5 <= d <= 8 and len(plan.design.points) == plan.sweep.spec.samples * (d + 2)

@@ -121,7 +121,9 @@ def test_sweep_report_has_design_points_and_sensitivity(made):
     assert "Sensitivity of county retention" in text and "Gatekeeping adherence" in text
     assert str(results.manifest["replicate_seeds"][0]) in text
     grid = build_report(load_results(made.grid), "zh")
-    assert "住院报销比例（乡镇卫生院）" in grid and grid.count("<img") == 2
+    # Two levers, each drawn as levels and as paired differences from point 0.
+    assert "住院报销比例（乡镇卫生院）" in grid and grid.count("<img") == 4
+    assert "与设计点0的配对差值" in grid
     assert well_formed(grid)
 
 

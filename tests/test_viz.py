@@ -454,9 +454,12 @@ def test_plot_results_draws_the_pack_of_each_kind(made, tmp_path):
     assert names["compare"] == ["contract_coverage.png", "equity.png",
                                 "paired_differences.png", "retention_over_time.png",
                                 "severity.png", "tier_shares.png"]
-    assert names["grid"] == ["lever_reimbursement_inpatient_city_ratio.png",
+    assert names["grid"] == ["lever_difference_reimbursement_inpatient_city_ratio.png",
+                             "lever_difference_reimbursement_inpatient_township_ratio.png",
+                             "lever_reimbursement_inpatient_city_ratio.png",
                              "lever_reimbursement_inpatient_township_ratio.png"]
     assert "sensitivity_county_retention.png" in names["sobol"]
+    assert not any(n.startswith("lever_difference") for n in names["sobol"])  # all levers move
     assert not any(n.startswith("sensitivity") for n in names["grid"])  # no table: skipped
 
 

@@ -14,20 +14,20 @@ variance ``s_m²``. Then
   :mod:`tieredcare.compare`) and 1.96 × ``parameter_sd`` in quadrature, so it is never
   narrower than the seed-only one; ``seed_ci_low``/``seed_ci_high`` keep the seed-only
   interval for reference.
+
+Sweeps over an ensemble use the same formula
+(:func:`tieredcare.experiments.members.combine_members`).
 """
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from tieredcare.calibration.members import Ensemble, check_calibrated_keys
 from tieredcare.compare import CONFIDENCE, GROUP_KEY, Job
 from tieredcare.config import LoadedScenario, Scenario, resolved_dict
-from tieredcare.config.keys import set_path
+from tieredcare.experiments.members import combine_members, member_config
 
 LABELS = ("scenario", "member", "replicate", "seed")
 
@@ -45,10 +45,7 @@ def member_jobs(loaded: list[LoadedScenario], seeds: list[int], ensemble: Ensemb
     out = []
     for m in range(members):
         for item, (_, config) in zip(loaded, configs, strict=True):
-            data = copy.deepcopy(config)  # scale factors apply to the scenario's own values
-            for key, value in ensemble.applied(config, m).items():
-                set_path(data, key, value)
-            scenario = Scenario.model_validate(data)
+            scenario = Scenario.model_validate(member_config(config, ensemble, m))
             out += [Job(scenario.model_copy(update={"seed": seed}), item.base_dir, r, m)
                     for r, seed in enumerate(seeds)]
     return out
@@ -85,26 +82,12 @@ def member_differences(long: pd.DataFrame, baseline: str, keys: list[str]) -> pd
 
 def combine(per_member: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The ensemble's differences: mean, both parts of the spread, and both intervals."""
-    grouped = per_member.groupby(["scenario", *keys], sort=False)
-    table = grouped.agg(members=("member", "nunique"), replicates=("replicates", "min"),
-                        baseline_mean=("baseline_mean", "mean"),
-                        scenario_mean=("scenario_mean", "mean"),
-                        difference=("difference", "mean"),
-                        between=("difference", lambda d: d.var(ddof=1)),
-                        within=("seed_variance", "mean")).reset_index()
-    r = table["replicates"].to_numpy(float)
-    within = table["within"].to_numpy(float) / r
-    between = np.nan_to_num(table["between"].to_numpy(float))
-    table["stochastic_sd"] = np.sqrt(within)
-    table["parameter_sd"] = np.sqrt(np.maximum(between - within, 0.0))
-    t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(r - 1, 1))
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
-    seed_half = t * table["stochastic_sd"]
-    half = np.hypot(seed_half, z * table["parameter_sd"])
-    d = table["difference"]
-    table["ci_low"], table["ci_high"] = d - half, d + half
-    table["seed_ci_low"], table["seed_ci_high"] = d - seed_half, d + seed_half
-    return table.drop(columns=["between", "within"])
+    by = ["scenario", *keys]
+    spread = combine_members(per_member, by, "difference", CONFIDENCE)
+    means = per_member.groupby(by, sort=False)[["baseline_mean", "scenario_mean"]].mean()
+    table = spread.merge(means.reset_index(), on=by, how="left", validate="one_to_one")
+    first = [*by, "members", "replicates", "baseline_mean", "scenario_mean"]
+    return table[first + [c for c in table.columns if c not in first]]
 
 
 def ensemble_tables(runs: pd.DataFrame, groups: pd.DataFrame, baseline: str

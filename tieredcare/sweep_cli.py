@@ -203,23 +203,41 @@ def analyze_command(
     level: Annotated[float, typer.Option(min=0.5, max=0.999,
                                          help="Confidence level of the intervals.")] = 0.95,
     rows: Annotated[int, typer.Option(min=1, help="Design points printed at most.")] = 20,
+    reference: Annotated[int, typer.Option(
+        min=0, help="Design point the others' paired differences are taken from.")] = 0,
 ) -> None:
-    """Summarise a sweep: per-point means with CIs (and Sobol/Morris indices); write tables."""
+    """Summarise a sweep: means and paired differences per point with CIs; write tables.
+
+    Sobol and Morris designs get their sensitivity indices too.
+    """
     from tieredcare.experiments.analysis import analyze_sweep
-    from tieredcare.experiments.store import AGGREGATE, SENSITIVITY
+    from tieredcare.experiments.store import AGGREGATE, DIFFERENCES, SENSITIVITY
 
     main = _main()
     with main.rejected_input():
-        analysis = analyze_sweep(sweep_dir, level=level)
+        analysis = analyze_sweep(sweep_dir, level=level, reference=reference)
         names = _indicators(analysis.aggregate, indicators)
     console = main.out
-    console.print(_aggregate_table(analysis.aggregate, names, level, rows))
+    ensemble = analysis.manifest.get("ensemble")
+    console.print(_aggregate_table(analysis.aggregate, names, "mean",
+                                   _title("Mean", ensemble, level), rows))
+    if not analysis.differences.empty:
+        console.print(_aggregate_table(
+            analysis.differences, names, "difference",
+            _title(f"Paired difference from point {analysis.reference}", ensemble, level),
+            rows))
+    if ensemble:
+        console.print(f"Over {ensemble['members']} ensemble members: the CIs combine "
+                      "parameter uncertainty (the spread across members) and seed noise; "
+                      "aggregate.parquet and differences.parquet give both parts "
+                      "(parameter_sd, stochastic_sd) and the seed-only interval.")
     if analysis.sensitivity is not None:
         console.print(_sensitivity_table(analysis.sensitivity.table, names))
         for name in names:
             if name in analysis.sensitivity.skipped:
                 console.print(f"{name}: no indices ({analysis.sensitivity.skipped[name]})")
-    written = [AGGREGATE] + ([SENSITIVITY] if analysis.sensitivity is not None else [])
+    written = [AGGREGATE, DIFFERENCES] + ([SENSITIVITY] if analysis.sensitivity is not None
+                                          else [])
     console.print(f"Wrote {', '.join(str(analysis.store.path(w)) for w in written)}")
 
 
@@ -233,9 +251,18 @@ def _indicators(table: pd.DataFrame, wanted: list[str] | None) -> list[str]:
     return names
 
 
-def _aggregate_table(table: pd.DataFrame, names: list[str], level: float, rows: int) -> Table:
+def _title(what: str, ensemble: dict | None, level: float) -> str:
+    over = (f"over {ensemble['members']} members × replicates" if ensemble
+            else "over replicates")
+    return f"{what} {over} [{level:.0%} CI]"
+
+
+def _aggregate_table(table: pd.DataFrame, names: list[str], value: str, title: str,
+                     rows: int) -> Table:
+    """Points × indicators, each cell ``value [ci_low, ci_high]`` (differences signed)."""
     parameters = list(table.columns[1:table.columns.get_loc("indicator")])
-    out = Table(title=f"Mean over replicates [{level:.0%} CI]")
+    difference = value == "difference"
+    out = Table(title=title)
     for column in ["point", *parameters]:
         out.add_column(_short(column), justify="right")
     for name in names:
@@ -246,11 +273,12 @@ def _aggregate_table(table: pd.DataFrame, names: list[str], level: float, rows: 
         cells = [str(point["point"]), *(_value(point[p]) for p in parameters)]
         for name in names:
             row = wide.loc[(point["point"], name)]
-            cells.append(f"{_value(row['mean'], name)} [{_value(row['ci_low'], name)}, "
-                         f"{_value(row['ci_high'], name)}]")
+            low, high = (_value(row[c], name, difference) for c in ("ci_low", "ci_high"))
+            cells.append(f"{_value(row[value], name, difference)} [{low}, {high}]")
         out.add_row(*cells)
     if len(points) > rows:
-        out.caption = f"… {len(points) - rows} more points in aggregate.parquet"
+        file = "differences" if difference else "aggregate"
+        out.caption = f"… {len(points) - rows} more points in {file}.parquet"
     return out
 
 
@@ -278,16 +306,18 @@ def _short(key: str) -> str:
     return ".".join(key.split(".")[-2:])
 
 
-def _value(value: Any, indicator: str | None = None) -> str:
+def _value(value: Any, indicator: str | None = None, difference: bool = False) -> str:
+    """A table cell: shares in per cent (differences of shares in percentage points)."""
     import pandas as pd
 
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):
         return "–"
-    if indicator is not None and _unit(indicator) == "share":
-        return f"{value:.1%}"
-    return f"{value:.4g}"
+    share = indicator is not None and _unit(indicator) == "share"
+    if difference:
+        return f"{value * 100:+.1f} pp" if share else f"{value:+.4g}"
+    return f"{value:.1%}" if share else f"{value:.4g}"
 
 
 def _unit(indicator: str) -> str:

@@ -11,19 +11,20 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from tieredcare.calibration.targets import Calibration
 from tieredcare.config import ConfigError
 from tieredcare.config.keys import get_path
+
+if TYPE_CHECKING:  # the targets module reads sweep machinery, which reads this one
+    from tieredcare.calibration.targets import Calibration
 
 FOLDER = "ensemble"
 TABLE = "ensemble.parquet"
 INFO = "ensemble.json"
-
 
 
 def posterior_summary(cal: Calibration, table: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""``tieredcare analyze``: the aggregate and sensitivity tables of a sweep folder."""
+"""``tieredcare analyze``: the aggregate, difference and sensitivity tables of a sweep folder."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import pandas as pd
 from tieredcare.atomic import write_parquet
 from tieredcare.config import ConfigError
 from tieredcare.experiments.aggregate import aggregate, point_means
+from tieredcare.experiments.differences import point_differences
 from tieredcare.experiments.sensitivity import Sensitivity, morris_indices, sobol_indices
 from tieredcare.experiments.store import (
     AGGREGATE,
+    DIFFERENCES,
     MANIFEST,
     SALIB_SAMPLE,
     SENSITIVITY,
@@ -32,6 +34,9 @@ class Analysis:
         store: The sweep folder.
         manifest: Its manifest.
         aggregate: Per point × indicator statistics (``aggregate.parquet``).
+        differences: Each point's paired difference from the reference point
+            (``differences.parquet``); empty for a one-point design.
+        reference: The reference point of ``differences``.
         sensitivity: Sobol or Morris indices (``sensitivity.parquet``), if the design has
             them.
     """
@@ -39,6 +44,8 @@ class Analysis:
     store: SweepStore
     manifest: dict[str, Any]
     aggregate: pd.DataFrame
+    differences: pd.DataFrame
+    reference: int
     sensitivity: Sensitivity | None
 
 
@@ -58,8 +65,9 @@ def open_sweep(path: str | Path) -> tuple[SweepStore, dict[str, Any]]:
     return store, manifest
 
 
-def analyze_sweep(path: str | Path, *, level: float = 0.95, resamples: int = 1000) -> Analysis:
-    """Write ``aggregate.parquet`` (and ``sensitivity.parquet``) for a sweep folder.
+def analyze_sweep(path: str | Path, *, level: float = 0.95, resamples: int = 1000,
+                  reference: int = 0) -> Analysis:
+    """Write ``aggregate.parquet``, ``differences.parquet`` (and ``sensitivity.parquet``).
 
     The summary table is rebuilt first if the last session did not finish it (a killed
     sweep), so unfinished sweeps can be looked at too.
@@ -68,11 +76,20 @@ def analyze_sweep(path: str | Path, *, level: float = 0.95, resamples: int = 100
         path: The sweep folder or its manifest.
         level: Confidence level of the intervals.
         resamples: Bootstrap resamples of the sensitivity indices' intervals.
+        reference: The design point the others' paired differences are taken from.
 
     Returns:
         The tables written.
+
+    Raises:
+        ConfigError: If the folder is no sweep, has no finished run, or ``reference`` is
+            not one of its points.
     """
     store, manifest = open_sweep(path)
+    points = int(manifest.get("points", 0))
+    if not 0 <= reference < max(points, 1):
+        raise ConfigError.one("--reference", "", f"{reference}; allowed: a design point, 0 "
+                              f"to {points - 1}")
     if manifest.get("status") != "complete" or not store.path(SUMMARY).is_file():
         store.consolidate(store.read_design())
     summary = store.read_summary()
@@ -81,10 +98,16 @@ def analyze_sweep(path: str | Path, *, level: float = 0.95, resamples: int = 100
                               "first")
     table = aggregate(summary, level)
     write_parquet(store.path(AGGREGATE), table)
+    try:
+        differences = point_differences(summary, reference, level)
+    except ValueError as exc:
+        raise ConfigError.one("--reference", "", f"{exc}; resume the sweep, or choose "
+                              "another point") from None
+    write_parquet(store.path(DIFFERENCES), differences)
     indices = sensitivity(store, manifest, summary, level=level, resamples=resamples)
     if indices is not None:
         write_parquet(store.path(SENSITIVITY), indices.table)
-    return Analysis(store, manifest, table, indices)
+    return Analysis(store, manifest, table, differences, reference, indices)
 
 
 def sensitivity(store: SweepStore, manifest: dict[str, Any], summary: pd.DataFrame, *,

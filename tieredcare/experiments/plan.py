@@ -4,7 +4,8 @@ Every point is run with the same replicate seeds (common random numbers across p
 spawned from the sweep's root seed by :func:`~tieredcare.streams.replicate_seeds`. A run's
 id is the fingerprint of its resolved scenario with its seed set (the same digest as
 :func:`~tieredcare.config.scenario_hash`), so a run is found again by what it is, whatever
-the order of the design or the session that made it.
+the order of the design or the session that made it. A sweep over an ensemble runs every
+point on every member too (:mod:`.members`): point × member × replicate.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from tieredcare.config import ConfigError, ConfigProblem
 from tieredcare.experiments.designs import POINT, SCENARIO_FILE, Design, make_design
+from tieredcare.experiments.members import MEMBER, member_config
 from tieredcare.experiments.points import Base, build_point, point_problems
 from tieredcare.experiments.sweepfile import Sweep
 from tieredcare.streams import replicate_seeds
@@ -41,7 +44,9 @@ class RunPlan:
         scenarios: Resolved scenario of each point (its ``seed`` is the base's).
         base_dirs: Directory each point's relative paths refer to.
         runs: One row per point × replicate: ``run_id``, ``point``, ``replicate``,
-            ``seed`` and the parameter columns. Identical points share a run id.
+            ``seed`` and the parameter columns; over an ensemble, one row per point ×
+            member × replicate, with a ``member`` column after ``point``. Identical runs
+            (points, or members, with the same values) share a run id.
     """
 
     sweep: Sweep
@@ -52,23 +57,31 @@ class RunPlan:
     runs: pd.DataFrame
 
     @property
+    def labels(self) -> list[str]:
+        """What tells the rows of the runs table apart: point, (member,) replicate."""
+        return [POINT, MEMBER, REPLICATE] if MEMBER in self.runs.columns else [POINT, REPLICATE]
+
+    @property
     def sweep_hash(self) -> str:
-        """Fingerprint of what the sweep runs: every (run id, point, replicate)."""
-        rows = self.runs[[RUN_ID, POINT, REPLICATE]].to_numpy().tolist()
+        """Fingerprint of what the sweep runs: every (run id, point, [member,] replicate)."""
+        rows = self.runs[[RUN_ID, *self.labels]].to_numpy().tolist()
         return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
     def unique_runs(self) -> pd.DataFrame:
         """One row per distinct run id, in running order: replicate by replicate.
 
-        A full pass over the design comes before the next replicate, so a sweep cut short
-        has still covered every point.
+        A full pass over the design (and each member) comes before the next replicate, so
+        a sweep cut short has still covered every point.
         """
-        order = self.runs.sort_values([REPLICATE, POINT], kind="stable")
+        order = self.runs.sort_values(self.labels[::-1], kind="stable")
         return order.drop_duplicates(RUN_ID)
 
-    def scenario_of(self, point: int, seed: int) -> dict:
-        """The resolved scenario of one run."""
-        return {**self.scenarios[point], "seed": int(seed)}
+    def scenario_of(self, point: int, seed: int, member: int | None = None) -> dict:
+        """The resolved scenario of one run (with the member's calibrated values)."""
+        scenario = self.scenarios[point]
+        if member is not None and self.sweep.ensemble is not None:
+            scenario = member_config(scenario, self.sweep.ensemble, member)
+        return {**scenario, "seed": int(seed)}
 
 
 def run_id(scenario: dict, seed: int) -> str:
@@ -102,8 +115,39 @@ def plan_sweep(sweep: Sweep) -> RunPlan:
     design = make_design(sweep)
     scenarios, base_dirs = _validated_points(sweep, design)
     seeds = tuple(replicate_seeds(sweep.spec.seed, sweep.spec.replicates))
-    runs = _runs_table(design, scenarios, seeds)
+    runs = _runs_table(design, _run_ids(sweep, scenarios, seeds), seeds)
     return RunPlan(sweep, design, seeds, tuple(scenarios), tuple(base_dirs), runs)
+
+
+def _run_ids(sweep: Sweep, scenarios: list[dict], seeds: tuple[int, ...]
+             ) -> dict[tuple[int, ...], str]:
+    """(point, [member,] replicate) → run id; each member's scenario validated first.
+
+    Raises:
+        ConfigError: If a member's calibrated values make a point invalid.
+    """
+    ids: dict[tuple[int, ...], str] = {}
+    if sweep.ensemble is None:
+        for p, scenario in enumerate(scenarios):
+            ids |= {(p, r): run_id(scenario, seed) for r, seed in enumerate(seeds)}
+        return ids
+    problems = []
+    for p, scenario in enumerate(scenarios):
+        for m in range(sweep.members):
+            try:  # one scenario per point and member, dropped once hashed
+                config = member_config(scenario, sweep.ensemble, m)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                where = ".".join(str(part) for part in error["loc"])
+                problems.append(ConfigProblem(str(sweep.path), "ensemble", f"point {p}, "
+                                              f"member {m}: {where}: {error['msg']}"))
+                if len(problems) == MAX_REPORTED:
+                    raise ConfigError(problems) from None
+                continue
+            ids |= {(p, m, r): run_id(config, seed) for r, seed in enumerate(seeds)}
+    if problems:
+        raise ConfigError(problems)
+    return ids
 
 
 def point_values(design: Design, point: int) -> dict[str, Any]:
@@ -188,13 +232,13 @@ def _origin_of_map(sweep: Sweep, design: Design, point: int, base: Base) -> tupl
     return str(base.file), "world"
 
 
-def _runs_table(design: Design, scenarios: list[dict], seeds: tuple[int, ...]) -> pd.DataFrame:
-    points = design.points
-    rows = [(run_id(scenarios[p], seed), p, r, seed)
-            for p in range(len(points)) for r, seed in enumerate(seeds)]
-    runs = pd.DataFrame(rows, columns=[RUN_ID, POINT, REPLICATE, SEED])
-    runs = runs.astype({POINT: np.int64, REPLICATE: np.int64, SEED: np.int64})
-    params = storable(points)
+def _runs_table(design: Design, ids: dict[tuple[int, ...], str], seeds: tuple[int, ...]
+                ) -> pd.DataFrame:
+    labels = [POINT, REPLICATE] if len(next(iter(ids))) == 2 else [POINT, MEMBER, REPLICATE]
+    rows = [(rid, *key, seeds[key[-1]]) for key, rid in ids.items()]
+    runs = pd.DataFrame(rows, columns=[RUN_ID, *labels, SEED])
+    runs = runs.astype({label: np.int64 for label in [*labels, SEED]})
+    params = storable(design.points)
     return runs.merge(params, on=POINT, how="left", validate="many_to_one")
 
 

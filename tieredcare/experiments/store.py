@@ -10,6 +10,8 @@ and renamed into place, so it appears whole or not at all)::
                                or scenario.yaml + error.json for a failed run
     <out>/summary.parquet      one row per run × indicator, rebuilt from the run folders
     <out>/groups.parquet       one row per run × indicator × group (when runs keep groups)
+    <out>/aggregate.parquet    written by analyze: per point × indicator (and, beside it,
+                               differences.parquet and sensitivity.parquet)
 
 A run is done if and only if ``runs/<run_id>/summary.json`` exists. The summary table is
 always rebuilt from the run folders, never appended to, so resuming cannot duplicate rows.
@@ -17,6 +19,7 @@ always rebuilt from the run folders, never appended to, so resuming cannot dupli
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -35,8 +38,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
+from tieredcare.calibration.members import TABLE as ENSEMBLE_TABLE
 from tieredcare.config import ConfigError
 from tieredcare.experiments.designs import POINT
+from tieredcare.experiments.members import MEMBER
 from tieredcare.experiments.plan import REPLICATE, RUN_ID, SEED, RunPlan, storable
 from tieredcare.outputs import OutputTarget, check_output, manifest_kind
 from tieredcare.results import git_commit, package_versions
@@ -47,6 +52,7 @@ SALIB_SAMPLE = "salib_sample.parquet"
 SUMMARY = "summary.parquet"
 GROUPS = "groups.parquet"
 AGGREGATE = "aggregate.parquet"
+DIFFERENCES = "differences.parquet"
 SENSITIVITY = "sensitivity.parquet"
 RUNS = "runs"
 RUN_SUMMARY = "summary.json"
@@ -276,18 +282,21 @@ class SweepStore:
         Returns:
             Rows written.
         """
-        done = runs[runs[RUN_ID].isin(self.done_ids())].drop_duplicates(RUN_ID)
-        done = done[[(self.run_dir(r) / GROUPS).is_file() for r in done[RUN_ID]]]
+        done = runs[runs[RUN_ID].isin(self.done_ids())]
+        kept = {r for r in done[RUN_ID].unique() if (self.run_dir(r) / GROUPS).is_file()}
+        done = done[done[RUN_ID].isin(kept)]
         if done.empty:
             self.path(GROUPS).unlink(missing_ok=True)
             return 0
-        ids = done[[RUN_ID, POINT, REPLICATE, SEED]]
+        labels = id_columns(done)
+        ids = pd.Series(done[RUN_ID].unique())
+        # Each design row gets its run's table (identical points, or members, share a run).
         return _stream_parquet(self.path(GROUPS), (
-            pd.concat([pd.read_parquet(self.run_dir(r) / GROUPS).assign(
-                run_id=r, point=p, replicate=k, seed=s)
-                for r, p, k, s in ids.iloc[start:start + chunk].itertuples(index=False)],
-                ignore_index=True)
-            for start in range(0, len(done), chunk)))
+            done[labels].merge(pd.concat(
+                [pd.read_parquet(self.run_dir(r) / GROUPS).assign(run_id=r)
+                 for r in ids.iloc[start:start + chunk]], ignore_index=True),
+                on=RUN_ID, how="inner", validate="many_to_many")
+            for start in range(0, len(ids), chunk)))
 
     def _long(self, runs: pd.DataFrame) -> pd.DataFrame:
         """Runs × indicators in long format, parameter columns repeated on every row.
@@ -305,12 +314,18 @@ class SweepStore:
                              INDICATOR: pd.Series(names, dtype=object),
                              VALUE: np.asarray(values, dtype=np.float64)})
         long = runs.merge(long, on=RUN_ID, how="inner", validate="many_to_many")
-        head = [RUN_ID, POINT, REPLICATE, SEED, INDICATOR, VALUE]
+        head = [*id_columns(runs), INDICATOR, VALUE]
         return long[head + [c for c in runs.columns if c not in head]]
 
     def read_summary(self) -> pd.DataFrame:
         """``summary.parquet``: one row per run × indicator."""
         return pd.read_parquet(self.path(SUMMARY))
+
+
+def id_columns(runs: pd.DataFrame) -> list[str]:
+    """Columns naming a row of the design: run id, point, (member,) replicate, seed."""
+    member = [MEMBER] if MEMBER in runs.columns else []
+    return [RUN_ID, POINT, *member, REPLICATE, SEED]
 
 
 def _stream_parquet(target: Path, frames: Iterable[pd.DataFrame]) -> int:
@@ -421,6 +436,7 @@ def new_manifest(plan: RunPlan, *, command: list[str] | None = None) -> dict[str
         "unique_runs": int(plan.runs[RUN_ID].nunique()),
         "design_summary": design_summary(plan),
         "salib_problem": plan.design.problem,
+        "ensemble": ensemble_record(plan),
         "bases": [{"file": str(b.file.resolve()), "base_dir": str(b.base_dir),
                    "overrides": b.overrides} for b in sweep.bases],
         "base_config": sweep.bases[0].config if spec.design != "scenarios" else None,
@@ -433,6 +449,17 @@ def new_manifest(plan: RunPlan, *, command: list[str] | None = None) -> dict[str
         "counts": {},
         "sessions": [],
     }
+
+
+def ensemble_record(plan: RunPlan) -> dict[str, Any] | None:
+    """The ensemble a sweep runs on: folder, members used, calibrated keys, table digest."""
+    ensemble = plan.sweep.ensemble
+    if ensemble is None:
+        return None
+    table = ensemble.folder / ENSEMBLE_TABLE
+    return {"folder": str(ensemble.folder.resolve()), "members": plan.sweep.members,
+            "size": ensemble.size, "parameters": sorted(ensemble.scale),
+            "table_sha256": hashlib.sha256(table.read_bytes()).hexdigest()}
 
 
 def versions() -> dict[str, str]:

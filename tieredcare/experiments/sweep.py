@@ -17,6 +17,7 @@ import pandas as pd
 
 from tieredcare.experiments.designs import POINT
 from tieredcare.experiments.executors import Executor
+from tieredcare.experiments.members import MEMBER
 from tieredcare.experiments.plan import RUN_ID, SEED, RunPlan, plan_sweep
 from tieredcare.experiments.store import SweepStore, new_manifest, now, write_failure
 from tieredcare.experiments.sweepfile import MAX_RUNS, load_sweep
@@ -172,9 +173,12 @@ def execute(plan: RunPlan, store: SweepStore, executor: Executor, runs: pd.DataF
 def tasks(plan: RunPlan, store: SweepStore, runs: pd.DataFrame) -> Iterable[RunTask]:
     """The tasks of some runs, built one at a time as the executor asks for them."""
     outputs = tuple(plan.sweep.spec.outputs)
-    for rid, point, seed in runs[[RUN_ID, POINT, SEED]].itertuples(index=False, name=None):
-        yield RunTask(rid, plan.scenario_of(point, seed), str(plan.base_dirs[point]),
-                      str(store.run_dir(rid)), outputs)
+    members = runs[MEMBER] if MEMBER in runs.columns else [None] * len(runs)
+    for rid, point, seed, member in zip(runs[RUN_ID], runs[POINT], runs[SEED], members,
+                                        strict=True):
+        member = None if member is None else int(member)
+        yield RunTask(rid, plan.scenario_of(int(point), int(seed), member),
+                      str(plan.base_dirs[point]), str(store.run_dir(rid)), outputs)
 
 
 def _finish(plan: RunPlan, store: SweepStore, executor: Executor, report: SessionReport,

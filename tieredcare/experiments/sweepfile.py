@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -27,7 +27,15 @@ from tieredcare.config.loading import load_yaml
 from tieredcare.config.messages import message, show
 from tieredcare.config.reader import read_input_text
 from tieredcare.config.schema import check_name
+from tieredcare.experiments.members import (
+    SweepEnsemble,
+    calibrated_key_problems,
+    open_ensemble,
+)
 from tieredcare.experiments.points import Base, build_point, leaf_kind, point_problems
+
+if TYPE_CHECKING:
+    from tieredcare.calibration.members import Ensemble
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "scenarios")
 RANGE_DESIGNS = ("lhs", "sobol", "morris")
@@ -38,7 +46,7 @@ ten hours on two cores at 100,000 residents; ``--max-runs`` raises it for a clus
 
 
 class SweepFile(BaseModel):
-    """The keys of a sweep file (every key is listed in docs/sweeps.md)."""
+    """The keys of a sweep file (every key is listed in README's "Sweep files")."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
@@ -78,6 +86,10 @@ class SweepFile(BaseModel):
         description="Per-run tables kept besides summary.json and scenario.yaml: timeseries "
                     "(~110 kB per 365-day run), facilities (~30 kB), flows (~6 kB), groups "
                     "(indicators by group, ~30 kB; consolidated into groups.parquet).")
+    ensemble: SweepEnsemble | None = Field(
+        None, description="Run every design point on each member of a calibration's "
+        "ensemble: {folder: <calibration folder, relative to the sweep file>, members: K}; "
+        "the aggregate then combines parameter and seed uncertainty.")
 
     @field_validator("name")
     @classmethod
@@ -97,6 +109,8 @@ class Sweep:
             designs, one per scenario file for design ``scenarios``; each already has the
             sweep's fixed overrides applied.
         kinds: Parameter key → ``"int"``, ``"float"`` or ``"other"`` (ints are rounded).
+        ensemble: The calibration ensemble every point runs on, if the file names one.
+        members: How many of its members each point runs on (0 without an ensemble).
     """
 
     spec: SweepFile
@@ -104,6 +118,8 @@ class Sweep:
     text: str
     bases: tuple[Base, ...]
     kinds: dict[str, str]
+    ensemble: Ensemble | None = None
+    members: int = 0
 
     @property
     def name(self) -> str:
@@ -136,15 +152,37 @@ def load_sweep(path: str | Path, *, max_runs: int = MAX_RUNS) -> Sweep:
     spec = _validated_spec(path, load_yaml(path))
     text = read_input_text(path)  # already read once: within the size limit
     problems = [*_design_problems(path, spec), *_name_problems(path, spec)]
-    too_large = list(_size_problems(path, spec, max_runs))
+    ensemble, members = _ensemble(path, spec, problems)
+    too_large = list(_size_problems(path, spec, max_runs, max(members, 1)))
     if too_large:  # before the base scenario is loaded and any point is built
         _raise_if(problems + too_large)
     bases = _bases(path, spec, problems)
     kinds = {key: leaf_kind(key) for key in spec.parameters}
     problems += _first(_parameter_problems(path, spec, bases[0] if bases else None, kinds),
                        path)
+    if ensemble is not None and bases:
+        varied = {**{f"parameters.{k}": k for k in spec.parameters},
+                  **{f"overrides.{k}": k for k in bases[0].overrides}}
+        problems += calibrated_key_problems(path, ensemble, varied,
+                                            [(str(b.file), b.config) for b in bases])
     _raise_if(problems)
-    return Sweep(spec, path, text, tuple(bases), kinds)
+    return Sweep(spec, path, text, tuple(bases), kinds, ensemble, members)
+
+
+def _ensemble(path: Path, spec: SweepFile, problems: list[ConfigProblem]
+              ) -> tuple[Ensemble | None, int]:
+    """The ensemble the file names (problems are added to ``problems``)."""
+    if spec.ensemble is None:
+        return None, 0
+    if spec.replicates < 2:
+        problems.append(ConfigProblem(str(path), "replicates", f"{spec.replicates}; a sweep "
+                                      "over an ensemble needs at least 2 replicates, to tell "
+                                      "seed noise from parameter uncertainty"))
+    try:
+        return open_ensemble(path, spec.ensemble)
+    except ConfigError as exc:
+        problems += exc.problems
+        return None, 0
 
 
 def _first(problems: Iterator[ConfigProblem], path: Path) -> list[ConfigProblem]:
@@ -180,14 +218,17 @@ def planned_points(spec: SweepFile) -> int:
     return (spec.samples or 0) * max(extra, 1)
 
 
-def _size_problems(path: Path, spec: SweepFile, max_runs: int) -> Iterator[ConfigProblem]:
+def _size_problems(path: Path, spec: SweepFile, max_runs: int, members: int = 1
+                   ) -> Iterator[ConfigProblem]:
     points = planned_points(spec)
-    runs = points * spec.replicates
+    runs = points * members * spec.replicates
     if runs > max_runs:
-        key = "replicates" if points <= max_runs else {
-            "grid": "parameters", "scenarios": "scenarios"}.get(spec.design, "samples")
+        key = ("replicates" if points * members <= max_runs
+               else "ensemble.members" if points <= max_runs
+               else {"grid": "parameters", "scenarios": "scenarios"}.get(spec.design, "samples"))
+        times = f" × {members:,} ensemble members" if spec.ensemble is not None else ""
         yield ConfigProblem(str(path), key, f"the sweep would make {runs:,} runs ({points:,} "
-                            f"design points × {spec.replicates:,} replicates); allowed: at "
+                            f"design points{times} × {spec.replicates:,} replicates); allowed: at "
                             f"most {max_runs:,} (raise the limit with --max-runs if you mean "
                             "it)")
 

@@ -9,7 +9,8 @@ Load a results folder, draw its charts, save them, or write a one-file HTML brie
         save_figure(chart.draw(), f"figures/{chart.name}", formats=("png", "pdf"))
     write_report("results/demo", lang="en")            # results/demo/report.html
 
-Each chart function (:mod:`tieredcare.viz.charts`, and for the indicators by group
+Each chart function (:mod:`tieredcare.viz.charts`, the sweep charts of
+:mod:`tieredcare.viz.levers`, and for the indicators by group
 :mod:`tieredcare.viz.equity`) also takes DataFrames directly.
 """
 
@@ -36,7 +37,8 @@ _EXPORTS = {
     "equity_table": "equity",
     "figure_bytes": "canvas",
     "language": "fonts",
-    "lever_response": "charts",
+    "lever_differences": "levers",
+    "lever_response": "levers",
     "load_results": "loaders",
     "paired_differences": "charts",
     "plot_results": "pack",

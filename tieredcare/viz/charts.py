@@ -9,7 +9,6 @@ differences of shares in percentage points. Save a chart with
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,6 @@ from tieredcare.viz.canvas import (
     scenario_colours,
     set_title,
     set_xlabel,
-    wrap_display,
 )
 from tieredcare.viz.fonts import language
 from tieredcare.viz.labels import (
@@ -42,8 +40,6 @@ from tieredcare.viz.labels import (
     indicator_label,
     indicator_unit,
     is_share,
-    parameter_axis_label,
-    parameter_is_share,
     parameter_label,
     phrase,
     scenario_label,
@@ -60,14 +56,12 @@ COVERAGE_PHRASES = ("coverage_all", "coverage_elderly", "coverage_chronic")
 COVERAGE_COLOURS = ("#08519c", "#e6550d", "#756bb1")
 MONTH_DAYS = 30
 BANDS = ("p10_p90", "ci95")
-MAX_LINES = 6
-"""Most lines (values of a second lever) a lever-response panel draws."""
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _target(ax: Axes, indicator: str, lang: str) -> None:
+def retention_target(ax: Axes, indicator: str, lang: str) -> None:
     """The 90 % target line on county-retention panels."""
     if indicator == "county_retention":
         value = COUNTY_RETENTION_TARGET * display_scale(indicator)
@@ -104,7 +98,7 @@ def _switch_days(switches: Sequence[Mapping[str, Any]] | None, first: float, las
     return days
 
 
-def _joined(indicators: Sequence[str], lang: str) -> str:
+def joined_labels(indicators: Sequence[str], lang: str) -> str:
     """'County retention and primary-care share of visits' / '县域内就诊率和基层就诊率'."""
     labels = [indicator_label(i, lang) for i in indicators]
     if lang == "en":  # sentence case after the first label
@@ -112,130 +106,16 @@ def _joined(indicators: Sequence[str], lang: str) -> str:
     return phrase("and", lang).join(labels)
 
 
+def difference_axis(indicator: str, lang: str) -> str:
+    """'Difference (percentage points)' for shares, else 'Difference (<unit>)'."""
+    if is_share(indicator):
+        return phrase("difference_pp", lang)
+    return phrase("difference_unit", lang, unit=indicator_unit(indicator, lang))
+
+
 def signed(value: float, digits: int = 1) -> str:
     """'+1.2' or '−0.7' (a true minus sign, as on the axes)."""
     return f"{value:+.{digits}f}".replace("-", "\u2212")
-
-
-# ----------------------------------------------------------------------------- lever response
-
-
-def lever_response(aggregate: pd.DataFrame, parameter: str, *,
-                   indicators: Sequence[str] = HEADLINE, by: str | None = None,
-                   lang: str = "en", source: str | None = None) -> Figure:
-    """Indicators against one swept lever: mean over replicates with its 95 % interval.
-
-    One panel per indicator. With a second lever (``by``, chosen automatically in a
-    two-lever grid) one line per value of it. For designs that vary every lever at every
-    point (lhs, sobol) the points are drawn as dots with error bars instead of lines.
-    County-retention panels carry the 90 % target line.
-
-    Args:
-        aggregate: ``aggregate.parquet`` of a sweep (point, parameters, indicator, mean,
-            ci_low, ci_high, ...).
-        parameter: The lever on the x axis (a parameter column).
-        indicators: Indicators, one panel each.
-        by: A second parameter column to draw one line per value of.
-        lang: ``en`` or ``zh``.
-        source: Source line.
-
-    Returns:
-        The figure.
-    """
-    if parameter not in aggregate.columns:
-        raise ValueError(f"{parameter!r} is not a parameter of the sweep")
-    by = by if by is not None else _second_lever(aggregate, parameter)
-    with language(lang):
-        figure, chart = new_figure(lang, source=source)
-        axes = chart.subplots(1, len(indicators), sharex=True, squeeze=False)[0]
-        drawn = set()
-        for ax, indicator in zip(axes, indicators, strict=True):
-            rows = aggregate[aggregate["indicator"] == indicator]
-            drawn |= _lever_panel(ax, rows, parameter, by, indicator, lang)
-        set_xlabel(chart, parameter_axis_label(parameter, lang))
-        _lever_legend(chart, axes[0], drawn, by, lang)
-        joined = _joined(indicators, lang)
-        set_title(chart, phrase("lever_title", lang, lever=parameter_label(parameter, lang),
-                                indicators=joined if lang == "zh" else joined[0].lower()
-                                + joined[1:]))
-        return finish(figure)
-
-
-def _other_parameters(aggregate: pd.DataFrame, parameter: str) -> list[str]:
-    skip = {"point", "indicator", "n", "mean", "ci_low", "ci_high", "sd", "median", "p10",
-            "p90", parameter}
-    return [c for c in aggregate.columns if c not in skip and aggregate[c].nunique() > 1]
-
-
-def _second_lever(aggregate: pd.DataFrame, parameter: str) -> str | None:
-    """The other lever of a two-lever grid with few values, if that is what the sweep is."""
-    others = _other_parameters(aggregate, parameter)
-    if len(others) == 1 and aggregate[others[0]].nunique() <= MAX_LINES:
-        return others[0]
-    return None
-
-
-def _lever_panel(ax: Axes, rows: pd.DataFrame, parameter: str, by: str | None,
-                 indicator: str, lang: str) -> set[str]:
-    """Draw one indicator's panel; return what it shows ('band', 'points')."""
-    drawn = set()
-    scale = display_scale(indicator)
-    others = [c for c in _other_parameters(rows, parameter) if c != by]
-    numeric = pd.api.types.is_numeric_dtype(rows[parameter])
-    x_scale = 100.0 if numeric and parameter_is_share(parameter) else 1.0
-    groups = [(None, rows)] if by is None else list(rows.groupby(by, sort=True))
-    colours = scenario_colours([str(v) for v, _ in groups], None)
-    for value, group in groups:
-        group = group.sort_values(parameter if numeric else "point")  # files: design order
-        colour = colours[str(value)] if by is not None else "#08519c"
-        label = None if by is None else _by_label(by, value, lang)
-        if not numeric:
-            positions = np.arange(len(group))
-            ax.set_xticks(positions, [Path(str(v)).stem for v in group[parameter]],
-                          rotation=20, ha="right")  # scenario files: their names
-            x = positions
-        else:
-            x = group[parameter].to_numpy(float) * x_scale
-        mean, low, high = (group[c].to_numpy(float) * scale for c in ("mean", "ci_low",
-                                                                       "ci_high"))
-        if np.isfinite(low).any():
-            drawn.add("band")
-        if others or not numeric:  # other levers vary too: a line would mislead
-            drawn |= {"points"} if others else set()
-            ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="o", ms=3.5,
-                        color=colour, ecolor=colour, alpha=0.8, capsize=2, label=label)
-        else:
-            ax.fill_between(x, low, high, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(x, mean, marker="o", ms=4, color=colour, linewidth=1.8, label=label)
-            if len(x) <= 8:
-                ax.set_xticks(x, [f"{v:g}" for v in np.round(x, 3)])
-    ax.set_title(indicator_label(indicator, lang))
-    ax.set_ylabel(axis_label(indicator, lang))
-    _target(ax, indicator, lang)
-    return drawn
-
-
-def _by_label(by: str, value: Any, lang: str) -> str:
-    """A line's legend entry: the second lever's value ('45 %')."""
-    if parameter_is_share(by):
-        return f"{float(value) * 100:.0f}%" if lang == "zh" else f"{float(value) * 100:.0f} %"
-    return f"{value:g}" if isinstance(value, int | float) else str(value)
-
-
-def _lever_legend(chart: SubFigure, ax: Axes, drawn: set[str], by: str | None,
-                  lang: str) -> None:
-    """Lines named by the second lever's value (its name as the title), points, band."""
-    handles, labels = ax.get_legend_handles_labels()
-    if "points" in drawn:
-        handles.append(Line2D([], [], linestyle="", marker="o", color="#08519c"))
-        labels.append(phrase("design_points", lang))
-    if "band" in drawn:
-        handles.append(Patch(color="0.5", alpha=0.3))
-        labels.append(phrase("band_ci", lang))
-    if handles:
-        title = "\n".join(wrap_display(parameter_label(by, lang), 26)) if by else None
-        chart.legend(handles, labels, loc="outside right center", title=title,
-                     alignment="left")
 
 
 # ----------------------------------------------------------------------------- tier shares
@@ -399,7 +279,7 @@ def time_series(timeseries: pd.DataFrame, indicators: Sequence[str] = HEADLINE, 
         set_xlabel(chart, phrase("day", lang))
         _series_legend(chart, axes[0], several, band, lang, single=len(order) == 1)
         key = "time_title_month" if freq == "month" else "time_title_day"
-        set_title(chart, phrase(key, lang, indicators=_joined(indicators, lang)))
+        set_title(chart, phrase(key, lang, indicators=joined_labels(indicators, lang)))
         return finish(figure)
 
 
@@ -417,7 +297,7 @@ def _series_panel(ax: Axes, table: pd.DataFrame, order: list[str], colours: dict
                 label=scenario_label(name, lang, baseline))
     ax.set_title(indicator_label(indicator, lang))
     ax.set_ylabel(axis_label(indicator, lang))
-    _target(ax, indicator, lang)
+    retention_target(ax, indicator, lang)
 
 
 def _series_legend(chart: SubFigure, ax: Axes, several: bool, band: str, lang: str, *,
@@ -500,8 +380,7 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, order: list[str], colours: dict[
         space = "" if unit == "%" or lang == "zh" else " "
         level = f"\n{phrase('baseline', lang)} {base.iloc[0] * scale:.1f}{space}{unit}"
     ax.set_title(indicator_label(indicator, lang) + level)
-    ax.set_xlabel(phrase("difference_pp", lang) if is_share(indicator) else
-                  phrase("difference_unit", lang, unit=indicator_unit(indicator, lang)))
+    ax.set_xlabel(difference_axis(indicator, lang))
     span = np.nanmax(np.abs(np.concatenate([low, high, [0.0]])))
     if np.isfinite(span) and span > 0:
         ax.set_xlim(-1.15 * span, 1.15 * span)  # zero in the middle: direction at a glance

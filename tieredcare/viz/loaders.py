@@ -73,6 +73,11 @@ class Results:
     def _what(self, lang: str) -> str:
         return self.name
 
+    def _members(self, lang: str) -> list[str]:
+        """'40 ensemble members' for a comparison or sweep over an ensemble."""
+        ensemble = self.manifest.get("ensemble")
+        return [phrase("members", lang, n=ensemble.get("members"))] if ensemble else []
+
     def _how_many(self, lang: str) -> list[str]:
         return []
 
@@ -192,10 +197,7 @@ class CompareResults(Results):
 
     def _how_many(self, lang: str) -> list[str]:
         parts = [replicates(self.manifest.get("replicates"), lang)]
-        ensemble = self.manifest.get("ensemble")
-        if ensemble:
-            parts.append(phrase("members", lang, n=ensemble.get("members")))
-        return parts
+        return parts + self._members(lang)
 
     def _hashes(self, lang: str) -> list[str]:
         hashes = self.manifest.get("config_hashes") or {}
@@ -212,7 +214,9 @@ class SweepResults(Results):
         design: One row per run: run_id, point, replicate, seed, parameter columns.
         summary: One row per run × indicator (long format).
         aggregate: One row per design point × indicator: parameters, n, mean, ci_low,
-            ci_high, sd, median, p10, p90.
+            ci_high, sd, median, p10, p90 (over an ensemble, both parts of the spread too).
+        differences: Each other point's paired difference from the reference point
+            (empty for a one-point sweep).
         sensitivity: Sobol (S1, ST) or Morris indices with ``conf``; None if the folder
             has no ``sensitivity.parquet``.
     """
@@ -220,21 +224,23 @@ class SweepResults(Results):
     design: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     aggregate: pd.DataFrame = field(default_factory=pd.DataFrame)
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     sensitivity: pd.DataFrame | None = None
     kind = "sweep"
 
     @property
     def parameters(self) -> list[str]:
         """The swept parameter columns, in the sweep file's order."""
-        skip = {"run_id", "point", "replicate", "seed"}
+        skip = {"run_id", "point", "member", "replicate", "seed"}
         return [c for c in self.design.columns if c not in skip]
 
     def _what(self, lang: str) -> str:
         return phrase("sweep_source", lang, name=self.name)
 
     def _how_many(self, lang: str) -> list[str]:
-        return [phrase("sweep_points", lang, points=self.manifest.get("points", "?"),
-                       replicates=replicates(self.manifest.get("replicates"), lang))]
+        parts = [phrase("sweep_points", lang, points=self.manifest.get("points", "?"),
+                        replicates=replicates(self.manifest.get("replicates"), lang))]
+        return parts + self._members(lang)
 
     def _hashes(self, lang: str) -> list[str]:
         value = self.manifest.get("sweep_hash")
@@ -362,18 +368,23 @@ def load_compare(folder: Path, manifest: dict[str, Any]) -> CompareResults:
 
 
 def load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepResults:
-    """Load a sweep folder; aggregate its summary in memory if it has no aggregate table."""
-    summary = _table(folder, "summary.parquet")
-    if (folder / "aggregate.parquet").is_file():
-        aggregate = pd.read_parquet(folder / "aggregate.parquet")
-    else:
-        from tieredcare.experiments.aggregate import aggregate as aggregate_summary
+    """Load a sweep folder; tables ``analyze`` has not written yet are computed in memory."""
+    from tieredcare.experiments.aggregate import aggregate as aggregate_summary
+    from tieredcare.experiments.differences import point_differences
 
+    summary = _table(folder, "summary.parquet")
+    aggregate = _optional_table(folder, "aggregate.parquet")
+    if aggregate is None:
         aggregate = aggregate_summary(summary)
-    sensitivity_file = folder / "sensitivity.parquet"
-    sensitivity = pd.read_parquet(sensitivity_file) if sensitivity_file.is_file() else None
+    differences = _optional_table(folder, "differences.parquet")
+    if differences is None:
+        try:
+            differences = point_differences(summary)
+        except ValueError:  # no finished run at point 0 yet
+            differences = pd.DataFrame()
     return SweepResults(folder, manifest, design=_table(folder, "design.parquet"),
-                        summary=summary, aggregate=aggregate, sensitivity=sensitivity)
+                        summary=summary, aggregate=aggregate, differences=differences,
+                        sensitivity=_optional_table(folder, "sensitivity.parquet"))
 
 
 def load_calibration(folder: Path, manifest: dict[str, Any]) -> CalibrationResults:

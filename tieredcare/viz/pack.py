@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from tieredcare.atomic import write_json
-from tieredcare.viz import calibration, charts, equity, prefecture
+from tieredcare.viz import calibration, charts, equity, levers, prefecture
 from tieredcare.viz.canvas import DEFAULT_DPI, save_figure
 from tieredcare.viz.labels import check_lang, indicator_label, parameter_label, phrase
 from tieredcare.viz.loaders import (
@@ -35,6 +35,9 @@ FIGURES_KIND = "figures"
 SENSITIVITY_INDICATORS = ("county_retention", "inpatient_county_retention", "primary_share")
 MAX_LEVER_CHARTS = 4
 """Lever-response charts drawn for a sweep (the most influential levers first)."""
+DIFFERENCE_DESIGNS = ("grid", "scenarios")
+"""Designs whose points differ from the reference point in a lever or two, so that a
+paired difference says what those levers do (in lhs/sobol/morris every lever moves)."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,14 @@ def _sweep_charts(r: SweepResults, lang: str) -> list[Chart]:
     for parameter in _levers_by_importance(r)[:MAX_LEVER_CHARTS]:
         pack.append(Chart(f"lever_{_slug(parameter)}",
                           _title("lever", lang, lever=parameter_label(parameter, lang)),
-                          lambda p=parameter: charts.lever_response(
+                          lambda p=parameter: levers.lever_response(
                               r.aggregate, p, lang=lang, source=src)))
+        if not r.differences.empty and r.manifest.get("design") in DIFFERENCE_DESIGNS:
+            pack.append(Chart(f"lever_difference_{_slug(parameter)}",
+                              _title("lever_difference", lang,
+                                     lever=parameter_label(parameter, lang)),
+                              lambda p=parameter: levers.lever_differences(
+                                  r.differences, r.aggregate, p, lang=lang, source=src)))
     if r.sensitivity is not None:
         present = set(r.sensitivity["indicator"])
         for indicator in SENSITIVITY_INDICATORS:
@@ -198,6 +207,8 @@ _TITLES = {
     "differences": {"en": "Paired differences from the baseline", "zh": "与基线相比的配对差值"},
     "lever": {"en": "Retention and primary-care share vs {lever}",
               "zh": "{lever}与县域内就诊率、基层就诊率"},
+    "lever_difference": {"en": "Paired differences from the reference point vs {lever}",
+                         "zh": "{lever}：与参照设计点相比的配对差值"},
     "sensitivity": {"en": "Which lever matters most for {indicator}",
                     "zh": "哪项政策杠杆对{indicator}影响最大"},
     "severity": {"en": "Where each severity (1–4) is treated: shares of treated episodes by "

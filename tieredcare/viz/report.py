@@ -97,6 +97,19 @@ WORDS: dict[str, dict[str, str]] = {
                  "zh": "单次模拟报告期（{days}天）内的指标值。"},
     "sweep_note": {"en": "Mean over replicates at each design point, with its 95 % interval.",
                    "zh": "各设计点重复模拟的均值及95%置信区间。"},
+    "sweep_ensemble_note": {
+        "en": "Mean at each design point over {members} members of the calibration's "
+              "ensemble × {n} seeds; the 95 % interval combines parameter uncertainty (how "
+              "the value varies across the parameter sets the targets leave open) and "
+              "seed-to-seed noise.",
+        "zh": "各设计点在校准参数集合的{members}个成员 × {n}个随机种子上的均值；95%区间同时包含"
+              "参数不确定性（数值在目标允许的各参数组合间的差异）和随机波动。"},
+    "sweep_differences": {
+        "en": "Second line: the paired difference from design point {point} (same seeds "
+              "and, over an ensemble, the same members), with its 95 % interval; bold: the "
+              "interval excludes zero.",
+        "zh": "第二行：与设计点{point}的配对差值（相同随机种子；基于参数集合时也用相同成员）"
+              "及其95%区间；粗体：区间不含0。"},
     "sweep_top": {"en": "The {k} of {n} design points with the highest county retention.",
                   "zh": "{n}个设计点中县域内就诊率最高的{k}个。"},
     "sensitivity": {"en": "Sensitivity of county retention (Sobol indices, ± 95 % interval)",
@@ -125,12 +138,12 @@ PROVENANCE_KEYS = {
     "run": ("kind", "scenario", "seed", "config_hash", "source_file", "overrides", "created",
             "command", "git_commit", "wall_seconds"),
     "compare": ("kind", "baseline", "scenarios", "replicates", "root_seed", "seeds",
-                "sources", "config_hashes", "created", "command", "git_commit"),
+                "ensemble", "sources", "config_hashes", "created", "command", "git_commit"),
     "calibration": ("kind", "name", "targets_file", "scenario_file", "overrides", "trials",
                     "replicates", "seed", "ensemble", "updated", "command", "git_commit"),
     "sweep": ("kind", "name", "sweep_file", "sweep_hash", "design", "points", "replicates",
-              "seed", "replicate_seeds", "created", "updated", "status", "counts", "command",
-              "git_commit"),
+              "seed", "replicate_seeds", "ensemble", "created", "updated", "status", "counts",
+              "command", "git_commit"),
 }
 
 CSS = """
@@ -289,7 +302,9 @@ def _difference_cell(table: pd.DataFrame, indicator: str, scenario: str, lang: s
 def _sweep_numbers(r: SweepResults, lang: str) -> str:
     wide = _sweep_table(r)
     parameters = [p for p in r.parameters if p in wide.columns]
-    note = word("sweep_note", lang)
+    ensemble = r.manifest.get("ensemble")
+    note = (word("sweep_ensemble_note", lang, members=ensemble.get("members"),
+                 n=r.manifest.get("replicates")) if ensemble else word("sweep_note", lang))
     if len(wide) > MAX_POINTS:
         wide = wide.sort_values("county_retention", ascending=False).head(MAX_POINTS)
         note += " " + word("sweep_top", lang, k=MAX_POINTS, n=r.manifest.get("points", "?"))
@@ -299,8 +314,12 @@ def _sweep_numbers(r: SweepResults, lang: str) -> str:
     for _, row in wide.iterrows():
         cells = [_esc(int(row["point"]))]
         cells += [_esc(format_parameter(p, row[p], lang)) for p in parameters]
-        cells += [_esc(_with_interval(i, row, lang)) for i in SWEEP_INDICATORS]
+        cells += [_esc(_with_interval(i, row, lang)) + _point_difference(i, row, lang)
+                  for i in SWEEP_INDICATORS]
         rows.append(cells)
+    if not r.differences.empty:
+        reference = sorted(set(r.aggregate["point"]) - set(r.differences["point"]))
+        note += " " + word("sweep_differences", lang, point=reference[0] if reference else 0)
     html_text = f'<p class="note">{_esc(note)}</p>' + _table(header, rows)
     return html_text + _sensitivity_table(r, lang)
 
@@ -317,11 +336,31 @@ def format_parameter(key: str, value: object, lang: str) -> str:
 def _sweep_table(r: SweepResults) -> pd.DataFrame:
     """One row per design point: parameters, and mean, ci_low, ci_high per indicator."""
     rows = r.aggregate[r.aggregate["indicator"].isin(SWEEP_INDICATORS)]
-    index = ["point", *[p for p in r.parameters if p in rows.columns]]
-    wide = rows.pivot_table(index=index, columns="indicator",
+    # Pivoted on the point alone: with several index columns, dropna=False would list
+    # every combination of their values, design point or not.
+    wide = rows.pivot_table(index="point", columns="indicator",
                             values=["mean", "ci_low", "ci_high"], dropna=False)
     wide.columns = [f"{i}" if stat == "mean" else f"{i}:{stat}" for stat, i in wide.columns]
-    return wide.reset_index()
+    levers = ["point", *[p for p in r.parameters if p in rows.columns]]
+    wide = rows.drop_duplicates("point")[levers].merge(wide.reset_index(), on="point")
+    if r.differences.empty:
+        return wide
+    rows = r.differences[r.differences["indicator"].isin(SWEEP_INDICATORS)]
+    paired = rows.pivot_table(index="point", columns="indicator",
+                              values=["difference", "ci_low", "ci_high"], dropna=False)
+    paired.columns = [f"{i}:d_{stat}" for stat, i in paired.columns]
+    return wide.merge(paired.reset_index(), on="point", how="left")
+
+
+def _point_difference(indicator: str, row: pd.Series, lang: str) -> str:
+    """'<br>+3.4 pp [+3.1, +3.7]' from the reference point (bold if clear of zero)."""
+    d = row.get(f"{indicator}:d_difference")
+    if d is None or not math.isfinite(d):
+        return ""
+    low, high = row[f"{indicator}:d_ci_low"], row[f"{indicator}:d_ci_high"]
+    text = _esc(format_difference(indicator, d, low, high, lang))
+    clear = math.isfinite(low) and (low > 0 or high < 0)
+    return f"<br><b>{text}</b>" if clear else f"<br>{text}"
 
 
 def _with_interval(indicator: str, row: pd.Series, lang: str) -> str:

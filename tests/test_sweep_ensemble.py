@@ -252,3 +252,22 @@ def test_a_sweep_without_ensemble_keeps_its_runs_and_hash(tmp_path: Path) -> Non
     plan = prepare(path)
     assert "member" not in plan.runs.columns and len(plan.runs) == 6
     assert list(plan.runs.columns[:4]) == ["run_id", "point", "replicate", "seed"]
+
+
+def test_compare_refuses_more_members_than_the_ensemble_has(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tieredcare.cli import app
+
+    ensemble_sweep(tmp_path)
+    base = tmp_path / "base.yaml"
+    policy = write(tmp_path, "policy.yaml", TINY_BASE.replace("name: tiny", "name: policy"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["compare", str(base), str(policy), "--ensemble",
+                                 str(tmp_path / "cal"), "--members", "9", "--quiet",
+                                 "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and "allowed: 2 to 5" in result.output
+    result = runner.invoke(app, ["compare", str(base), str(policy), "--members", "3",
+                                 "--quiet", "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and "only used with --ensemble" in result.output
+    assert not (tmp_path / "never").exists()

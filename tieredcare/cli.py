@@ -211,11 +211,17 @@ def compare(
         if len(set(names)) != len(names):
             raise ConfigError.one(None, "name", f"scenario names must differ, got {names}")
         members_set = None
+        if members is not None and ensemble is None:
+            raise ConfigError.one("--members", "", "only used with --ensemble")
         if ensemble is not None:
             from tieredcare.calibration.members import load_ensemble
 
             members_set = load_ensemble(ensemble)
-            members = min(members or members_set.size, members_set.size)
+            if members is not None and members > members_set.size:
+                raise ConfigError.one("--members", "", f"{members}, but the ensemble in "
+                                      f"{members_set.folder} has {members_set.size} members; "
+                                      f"allowed: 2 to {members_set.size}")
+            members = members or members_set.size
         target = output_target(out_dir, default_folder(names), source=None)
         check_output(target, "compare", overwrite=overwrite)
         for item in loaded:

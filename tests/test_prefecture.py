@@ -270,3 +270,24 @@ def test_map_paths_of_an_extended_file_are_relative_to_that_file(tmp_path: Path)
     county = county_map(loaded.scenario.world, loaded.scenario.population.residents,
                         loaded.base_dir)
     assert "east/P1" in county.ids
+
+
+def test_the_prefecture_example_changes_only_anhes_hospital() -> None:
+    base = load_scenario(ROOT / "scenarios" / "prefecture.yaml").scenario
+    example = load_scenario(ROOT / "examples" / "prefecture" / "anhe_county_hospital.yaml")
+    counties = example.scenario.world.counties
+    assert [c.name for c in counties] == [c.name for c in base.world.counties]
+    for mine, theirs in zip(counties, base.world.counties, strict=True):
+        if mine.name == "Anhe":
+            assert mine.policy.capacity.bed_scale.county == 1.5
+            assert mine.policy.capacity.slot_scale.county == 1.5
+            mine = mine.model_copy(update={"policy": theirs.policy})
+        if mine.map.tables is not None:  # the same files, named from another folder
+            here = (example.base_dir / mine.map.tables.facilities).resolve()
+            assert here == (ROOT / "scenarios" / theirs.map.tables.facilities).resolve()
+            mine = mine.model_copy(update={"map": theirs.map})
+        assert mine == theirs
+    rest = {"name", "description", "world"}
+    assert example.scenario.model_dump(exclude=rest) == base.model_dump(exclude=rest)
+    assert example.scenario.world.model_dump(exclude={"counties"}) == base.world.model_dump(
+        exclude={"counties"})

@@ -124,7 +124,7 @@ def _cost_days(rows, columns, signed, person_col, fund_paid, income,
     per_day = np.empty(n)
     for i in range(n):
         res = resident_col[rows[i]]
-        paid[i, 0], paid[i, 1] = fund_paid[0, res], fund_paid[1, res]
+        paid[i, 0], paid[i, 1] = fund_paid[res, 0], fund_paid[res, 1]
         # The person cell holds the scheme and the income group (groups.person_cell).
         cell = np.int64(person_col[rows[i]])
         resident_scheme[i] = (cell // 2) % N_SCHEMES

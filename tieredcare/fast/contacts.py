@@ -81,7 +81,7 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
         resident = resident_col[r]
         signed[i] = team[resident] >= 0
         resident_scheme[i] = (np.int64(person_col[r]) // 2) % N_SCHEMES  # person_cell
-        paid[i] = fund_paid[queue_col[r], resident]
+        paid[i] = fund_paid[resident, queue_col[r]]
     own = np.empty(n, dtype=np.bool_)
     for i in range(n):
         own[i] = covers[home_col[rows[i]], fac[i]] and signed[i]
@@ -116,7 +116,7 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
     for i in range(n):  # booked after pricing: every contact pays by the caps left before
         r = rows[i]
         oop_col[r] = np.float32(np.float64(oop_col[r]) + oop[i])
-        fund_paid[queue_col[r], resident_col[r]] += np.float32(fund[i])
+        fund_paid[resident_col[r], queue_col[r]] += np.float32(fund[i])
     return events, sums, hist, wait, hours, own
 
 

@@ -61,6 +61,14 @@ def test_compiled_and_numpy_paths_agree(case: str, monkeypatch: pytest.MonkeyPat
         np.testing.assert_array_equal(compiled[name], values, err_msg=name)
 
 
+def test_threaded_kernels_agree_with_the_numpy_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    numpy_path = counters(CASES["two_counties"], False, monkeypatch)
+    monkeypatch.setattr(fast, "PARALLEL_FROM", 0)  # every call on every core
+    threaded = counters(CASES["two_counties"], True, monkeypatch)
+    for name, values in numpy_path.items():
+        np.testing.assert_array_equal(threaded[name], values, err_msg=name)
+
+
 def test_queue_ranks_match_the_sort() -> None:
     from tieredcare.arrays import rank_within
     from tieredcare.fast.queues import rank_in_queue

@@ -81,7 +81,7 @@ def probe_prices(model: TieredCareModel) -> tuple[np.ndarray, np.ndarray, np.nda
         people = np.concatenate([people, pool[np.unique(pop.home[pool], return_index=True)[1]]])
     people = people.astype(np.intp)
     near_cap = people[-county.n_villages:]
-    pop.fund_paid[:, near_cap] = [[480.0], [199_000.0]]  # caps 500 and 200,000 by default
+    pop.fund_paid[near_cap] = [480.0, 199_000.0]  # caps 500 and 200,000 by default
     kinds = list(itertools.product(people, range(1, 5), (0, 1), (GENERAL, STROKE),
                                    ("plain", "referred", "recovery")))
     resident = np.array([kind[0] for kind in kinds])

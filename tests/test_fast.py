@@ -61,6 +61,14 @@ def test_compiled_and_numpy_paths_agree(case: str, monkeypatch: pytest.MonkeyPat
         np.testing.assert_array_equal(compiled[name], values, err_msg=name)
 
 
+def test_threaded_kernels_agree_with_the_numpy_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    numpy_path = counters(CASES["two_counties"], False, monkeypatch)
+    monkeypatch.setattr(fast, "PARALLEL_FROM", 0)  # every call on every core
+    threaded = counters(CASES["two_counties"], True, monkeypatch)
+    for name, values in numpy_path.items():
+        np.testing.assert_array_equal(threaded[name], values, err_msg=name)
+
+
 def test_queue_ranks_match_the_sort() -> None:
     from tieredcare.arrays import rank_within
     from tieredcare.fast.queues import rank_in_queue
@@ -104,3 +112,29 @@ def test_keyed_draws_match_the_numpy_mixer(monkeypatch: pytest.MonkeyPatch) -> N
                            streams.uniform("balking", keys, keys % 5))
     for compiled, numpy_path in zip(draws[True], draws[False], strict=True):
         np.testing.assert_array_equal(compiled, numpy_path)
+
+
+def test_perception_updates_match_the_unique_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tieredcare.behaviour.trust import FacilityWeights, Perception
+    from tieredcare.config.schema import Trust
+
+    rng = np.random.default_rng(5)
+    population = rng.integers(50, 3_000, 30)
+    quality = rng.random(12)
+    weights = population[:, None] * (rng.random((30, 12)) < 0.4)
+    days = [(rng.integers(0, 30, 4_000), rng.integers(0, 12, 4_000), rng.random(4_000) < 0.3,
+             rng.random(4_000) < 0.2) for _ in range(3)]  # pairs met often, some every day
+    values = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(fast, "ENABLED", compiled)
+        perception = Perception(Trust(), quality, population)
+        for home, fac, referred_on, waited_long in days:
+            perception.experience(home, fac, quality[fac], referred_on, waited_long)
+            perception.update()
+        means = np.einsum("vf,vf->f", weights.astype(np.float64), perception.values)
+        total = weights.sum(axis=0)
+        assert (total > 0).all()
+        np.testing.assert_array_equal(perception.facility_means(FacilityWeights.of(weights)),
+                                      means / total)
+        values[compiled] = perception.values
+    np.testing.assert_array_equal(values[True], values[False])

@@ -73,7 +73,7 @@ def test_prevalence_by_age_matches_config(pop: Population, config: PopulationCon
 
 
 def test_starts_with_no_payments_contracts_or_episodes(pop: Population) -> None:
-    assert pop.fund_paid.shape == (2, pop.size)
+    assert pop.fund_paid.shape == (pop.size, 2)
     assert (pop.fund_paid == 0).all()
     assert (pop.team == -1).all() and (pop.episode == -1).all()
     assert (pop.contacts_good == 0).all() and (pop.contacts_bad == 0).all()

@@ -33,7 +33,7 @@ import numpy as np
 from tieredcare import fast
 from tieredcare.behaviour.costs import Tariffs
 from tieredcare.behaviour.referral import referral_targets, treats
-from tieredcare.behaviour.trust import Perception
+from tieredcare.behaviour.trust import FacilityWeights, Perception
 from tieredcare.config.policy import in_force, levers
 from tieredcare.config.schema import Scenario
 from tieredcare.day import records, seeking, service
@@ -44,6 +44,7 @@ from tieredcare.family_doctors import FamilyDoctors
 from tieredcare.fast import choice as fast_choice
 from tieredcare.fast import contacts as fast_contacts
 from tieredcare.fast import draws as fast_draws
+from tieredcare.fast import experiences as fast_experiences
 from tieredcare.fast import lines as fast_lines
 from tieredcare.fast import queues as fast_queues
 from tieredcare.fast import tally
@@ -132,6 +133,7 @@ class TieredCareModel(mesa.Model):
         self.perception_weight = (self.county.village_population[:, None]
                                   * self.considered).astype(np.float64)
         self.perception_weight_total = self.perception_weight.sum(axis=0)
+        self._perception_weights = FacilityWeights.of(self.perception_weight)
         self.family_doctors.sign_at_start()
         if fast.ENABLED:
             fast_choice.warm_up(self)
@@ -139,6 +141,7 @@ class TieredCareModel(mesa.Model):
             fast_queues.warm_up()
             fast_lines.warm_up()
             fast_draws.warm_up()
+            fast_experiences.warm_up()
             tally.warm_up()
 
     # ------------------------------------------------------------------ set-up
@@ -286,8 +289,7 @@ class TieredCareModel(mesa.Model):
         """
         if self.perception is None:
             return self.state.quality.astype(np.float64)
-        return self.perception.facility_means(self.perception_weight,
-                                              self.perception_weight_total)
+        return self.perception.facility_means(self._perception_weights)
 
     def home_centre(self, rows: np.ndarray) -> np.ndarray:
         """Township centre of each episode's home village."""

@@ -17,9 +17,13 @@ the population.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.config.schema import Trust
+from tieredcare.fast import experiences
 
 
 class Perception:
@@ -44,6 +48,7 @@ class Perception:
         self._keep = np.log1p(-np.minimum(reach, 1.0 - 1e-9))  # log(1 − reach) [V]
         self._index: list[np.ndarray] = []
         self._score: list[np.ndarray] = []
+        self._scratch: np.ndarray | None = None  # the compiled path's
 
     def of(self, home: np.ndarray, facility: np.ndarray) -> np.ndarray:
         """Perceived quality of ``facility`` in each patient's ``home`` village.
@@ -89,28 +94,61 @@ class Perception:
             return
         index, score = np.concatenate(self._index), np.concatenate(self._score)
         self._index, self._score = [], []
-        where, inverse = np.unique(index, return_inverse=True)
-        count = np.bincount(inverse)
-        mean = np.bincount(inverse, weights=score) / count
+        if fast.ENABLED:
+            if self._scratch is None:
+                self._scratch = np.zeros(self.values.size, dtype=np.int32)
+            # The pairs come in another order than np.unique's; each is updated alone.
+            where, count, sums = experiences.gather(index, score, self._scratch)
+            mean = sums / count
+        else:
+            where, inverse = np.unique(index, return_inverse=True)
+            count = np.bincount(inverse)
+            mean = np.bincount(inverse, weights=score) / count
         village = where // self.values.shape[1]
         weight = -np.expm1(count * self._keep[village])
         flat = self.values.ravel()
         flat[where] += (weight * (mean - flat[where])).astype(np.float32)
 
-    def facility_means(self, weights: np.ndarray, total: np.ndarray | None = None
-                       ) -> np.ndarray:
-        """Each facility's perceived quality averaged over villages with ``weights`` [V, F].
+    def facility_means(self, weights: FacilityWeights) -> np.ndarray:
+        """Each facility's perceived quality averaged over villages with ``weights``.
 
         Where a facility has no weight (no village considers it), the plain mean over
         villages is used.
-
-        Args:
-            weights: Weight of each village's view of each facility [V, F].
-            total: ``weights.sum(axis=0)``, if known already [F].
         """
-        total = weights.sum(axis=0) if total is None else total
-        means = np.einsum("vf,vf->f", weights, self.values) / np.where(total > 0, total, 1.0)
+        # Whole-number weights times float32 views are exact in float64, and bincount adds
+        # them village by village from 0: the sums of einsum over all of [V, F], to the bit.
+        products = weights.weight * self.values.ravel().take(weights.at)
+        sums = np.bincount(weights.facility, weights=products, minlength=self.values.shape[1])
+        total = weights.total
+        means = sums / np.where(total > 0, total, 1.0)
         unweighted = total <= 0
         if unweighted.any():
             means[unweighted] = self.values[:, unweighted].mean(axis=0)
         return means
+
+
+@dataclass(frozen=True)
+class FacilityWeights:
+    """Weights of each village's view of each facility [V, F], as their nonzero entries.
+
+    Most villages consider a handful of the facilities: averaging over the nonzero
+    entries alone is a small fraction of the work.
+
+    Attributes:
+        at: Flat positions of the nonzero weights in [V, F], village by village.
+        facility: Facility of each.
+        weight: The weights.
+        total: Weight of each facility over the villages [F].
+    """
+
+    at: np.ndarray
+    facility: np.ndarray
+    weight: np.ndarray
+    total: np.ndarray
+
+    @classmethod
+    def of(cls, weights: np.ndarray) -> FacilityWeights:
+        """From weights [V, F] (residents: whole numbers, so that products are exact)."""
+        at = np.flatnonzero(weights)
+        return cls(at, at % weights.shape[1], weights.ravel()[at].astype(np.float64),
+                   weights.sum(axis=0))

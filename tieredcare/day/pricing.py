@@ -65,7 +65,7 @@ def price(model: TieredCareModel, rows: np.ndarray, resident: np.ndarray, care: 
     cost = tariffs.cost.ravel().take(at)
     # What is left of each patient's annual caps, outpatient and inpatient.
     annual_cap = tariffs.annual_cap[0][:, None] if table is None else tariffs.annual_cap[table].T
-    left = np.maximum(annual_cap - pop.fund_paid.take(resident, axis=1), 0.0)
+    left = np.maximum(annual_cap - pop.fund_paid.take(resident, axis=0).T, 0.0)
     cap_left = np.where(care, col(left[INPATIENT]), col(left[OUTPATIENT]))
     if not tariffs.offsets_deductible:
         # The table's payment already has the deductible, ratio and contact cap applied.

@@ -94,7 +94,7 @@ def charge_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     contract, own = pricing.contract_status(model, rows, fac)
     oop, fund = pricing.price(model, rows, resident, queue, contract, fac)
     # Same dtype on both sides: np.add.at is many times faster without casting.
-    np.add.at(pop.fund_paid.ravel(), queue.astype(np.int64) * pop.size + resident,
+    np.add.at(pop.fund_paid.ravel(), resident * 2 + queue,
               fund.astype(pop.fund_paid.dtype))
     ep["oop"][rows] += oop
     c.add("oop", r, fac, oop)

@@ -18,7 +18,7 @@ import numpy as np
 
 from tieredcare.behaviour.choice import OUTSIDE_OPTIONS, outside_utility
 from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
-from tieredcare.fast import njit
+from tieredcare.fast import by_rows, njit, prange
 from tieredcare.groups import CELLS_PER_INCOME_GROUP
 from tieredcare.tiers import DAYS_PER_YEAR, SCHEMES, SERVICE_LINES
 
@@ -96,7 +96,7 @@ def _candidate(candidates, home, j, extra, target):  # pragma: no cover - compil
     return (target if extra else -1), max(target, 0)
 
 
-@njit
+@by_rows
 def _cost_days(rows, columns, signed, person_col, fund_paid, income,
                choice_set, emergency_line, cost_t, fund_t, deductible_t, ratio_t,
                contact_cap_t, rows_per_table, annual_cap, inpatient_deductible,
@@ -113,7 +113,7 @@ def _cost_days(rows, columns, signed, person_col, fund_paid, income,
     candidates, _, considered, _, treats, covers, covered = choice_set
     n = rows.size
     extra = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
+    for i in prange(n):
         target = target_col[rows[i]]
         extra[i] = target >= 0 and not considered[home_col[rows[i]], target]
     width = candidates.shape[1] + (1 if extra.any() else 0)
@@ -122,15 +122,15 @@ def _cost_days(rows, columns, signed, person_col, fund_paid, income,
     paid = np.empty((n, 2))
     resident_scheme = np.empty(n, dtype=np.int64)
     per_day = np.empty(n)
-    for i in range(n):
+    for i in prange(n):
         res = resident_col[rows[i]]
-        paid[i, 0], paid[i, 1] = fund_paid[0, res], fund_paid[1, res]
+        paid[i, 0], paid[i, 1] = fund_paid[res, 0], fund_paid[res, 1]
         # The person cell holds the scheme and the income group (groups.person_cell).
         cell = np.int64(person_col[rows[i]])
         resident_scheme[i] = (cell // 2) % N_SCHEMES
         per_day[i] = DAYS_PER_YEAR / income[cell // CELLS_PER_INCOME_GROUP]
     x = np.empty((n, width))
-    for i in range(n):
+    for i in prange(n):
         r = rows[i]
         home, care, sev, line = home_col[r], care_col[r], severity_col[r], line_col[r]
         table = village_table[home]
@@ -164,7 +164,7 @@ def _cost_days(rows, columns, signed, person_col, fund_paid, income,
     return x, extra
 
 
-@njit
+@by_rows
 def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, expected_wait,
                expected_outpatient_wait, quality, by_candidate, per_village, weights,
                quality_weights):  # pragma: no cover - compiled
@@ -183,7 +183,7 @@ def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, exp
     n, width = cost_term.shape
     n_options = width + outside.shape[1]
     u = np.empty((n_options, n))
-    for i in range(n):
+    for i in prange(n):
         r = rows[i]
         home, target, care, sev = home_col[r], target_col[r], care_col[r], severity_col[r]
         referred, avoid = referred_col[r], avoid_col[r]
@@ -226,7 +226,7 @@ def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, exp
     return u
 
 
-@njit
+@by_rows
 def _pick(rows, columns, extra, candidates, e, uniform, codes):  # pragma: no cover
     """Each patient's option from the weights ``e`` [option, n] and a uniform draw.
 
@@ -237,17 +237,17 @@ def _pick(rows, columns, extra, candidates, e, uniform, codes):  # pragma: no co
     n_options, n = e.shape
     width = candidates.shape[1] + (1 if extra.any() else 0)
     chosen = np.empty(n, dtype=np.int64)
-    cumulative = np.empty(n_options)
-    for i in range(n):
+    for i in prange(n):
         total = e[0, i]
-        cumulative[0] = total
         for k in range(1, n_options):
             total += e[k, i]
-            cumulative[k] = total
         draw = uniform[i] * total
-        pick = 0
-        for k in range(n_options):
-            if cumulative[k] <= draw:
+        # The cumulative weights again, added in the same order: no buffer per thread.
+        cumulative = e[0, i]
+        pick = 1 if cumulative <= draw else 0
+        for k in range(1, n_options):
+            cumulative += e[k, i]
+            if cumulative <= draw:
                 pick += 1
         pick = min(pick, n_options - 1)
         if pick >= width:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
-from tieredcare.fast import njit
+from tieredcare.fast import by_rows, njit, prange
 from tieredcare.tiers import SCHEMES
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def charge(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     return wait, hours, own
 
 
-@njit
+@by_rows
 def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hours,
               covers, emergency_line, cost_t, fund_t, deductible_t, ratio_t, contact_cap_t,
               village_table, rows_per_table, annual_cap,
@@ -64,7 +64,9 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
     """Count, price and book the contacts; see :func:`charge`.
 
     Short loops, one kind of scattered read each: in a large population each read is a
-    cache miss, and only a short loop lets the processor wait for many at once.
+    cache miss, and only a short loop lets the processor wait for many at once. Reading
+    and pricing are per contact (:data:`~tieredcare.fast.prange`); booking and counting
+    add up in contact order, in one thread.
 
     Returns:
         Event counts [4, F], sums [4, F] (both in :data:`EVENTS`, :data:`SUMS` order),
@@ -76,18 +78,18 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
     signed = np.empty(n, dtype=np.bool_)
     resident_scheme = np.empty(n, dtype=np.int64)
     paid = np.empty(n)
-    for i in range(n):
+    for i in prange(n):
         r = rows[i]
         resident = resident_col[r]
         signed[i] = team[resident] >= 0
         resident_scheme[i] = (np.int64(person_col[r]) // 2) % N_SCHEMES  # person_cell
-        paid[i] = fund_paid[queue_col[r], resident]
+        paid[i] = fund_paid[resident, queue_col[r]]
     own = np.empty(n, dtype=np.bool_)
-    for i in range(n):
+    for i in prange(n):
         own[i] = covers[home_col[rows[i]], fac[i]] and signed[i]
     fund = np.empty(n)
     oop = np.empty(n)
-    for i in range(n):
+    for i in prange(n):
         r = rows[i]
         queue, table, sev, line = queue_col[r], village_table[home_col[r]], \
             severity_col[r], line_col[r]
@@ -116,7 +118,7 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
     for i in range(n):  # booked after pricing: every contact pays by the caps left before
         r = rows[i]
         oop_col[r] = np.float32(np.float64(oop_col[r]) + oop[i])
-        fund_paid[queue_col[r], resident_col[r]] += np.float32(fund[i])
+        fund_paid[resident_col[r], queue_col[r]] += np.float32(fund[i])
     return events, sums, hist, wait, hours, own
 
 

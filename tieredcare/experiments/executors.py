@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -108,7 +110,8 @@ class ProcessExecutor(Executor):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
-                                   initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                   initializer=_start_worker,
+                                   initargs=(os.getpid(), threads_per_worker(self.workers)))
         # Start every worker now and together: started one by one as tasks arrive, each
         # would import the model while the others already run.
         wait([pool.submit(_ready) for _ in range(self.workers)])
@@ -159,12 +162,14 @@ class DaskExecutor(Executor):
         self.scheduler = scheduler
         self._cluster = None
         if scheduler is None:
-            self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
-                                         threads_per_worker=1, processes=True,
+            n = workers or os.cpu_count() or 1
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = Client(self._cluster)
         else:
             self.client = Client(scheduler, timeout="60s")
+        # A remote cluster's workers are sized by whoever started them.
+        self._kernel_threads = threads_per_worker(n) if scheduler is None else None
         self._threads = (0.0, 0)
 
     @property
@@ -184,8 +189,11 @@ class DaskExecutor(Executor):
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]
                       ) -> Iterator[tuple[T, R | BaseException]]:
         """See :meth:`Executor.map_unordered`."""
+        run = fn if self._kernel_threads is None else partial(
+            _with_threads, fn, self._kernel_threads)
+
         def submit(task: T) -> Any:
-            return self.client.submit(fn, task, pure=False)
+            return self.client.submit(run, task, pure=False)
 
         def window() -> int:
             # A cluster still waiting for its jobs has no workers: queue a few tasks anyway.
@@ -261,6 +269,37 @@ _END = object()
 
 def _ready() -> int:
     return os.getpid()
+
+
+def threads_per_worker(workers: int) -> int:
+    """Compiled-kernel threads each of ``workers`` processes may use: the cores shared out.
+
+    A large run's kernels use every core (:mod:`tieredcare.fast`); with one worker per core
+    that would start workers² threads on the machine's cores, each waiting for the others.
+    Results do not depend on the number of threads.
+    """
+    return max(1, (os.cpu_count() or 1) // max(workers, 1))
+
+
+def _start_worker(parent: int, threads: int) -> None:
+    """Worker initializer: share the cores out, and end with the sweep's process."""
+    _limit_threads(threads)
+    _exit_with_parent(parent)
+
+
+def _limit_threads(threads: int) -> None:
+    """Let compiled kernels started from this thread use at most ``threads`` threads."""
+    with suppress(ImportError):
+        import numba
+
+        # numba's setting holds for the thread that makes it, the one that runs the tasks.
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+def _with_threads(fn: Callable[[T], R], threads: int, task: T) -> R:
+    """``fn(task)`` with the kernels' threads limited (a Dask worker's task thread)."""
+    _limit_threads(threads)
+    return fn(task)
 
 
 def _exit_with_parent(parent: int, interval: float = 1.0) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tieredcare.viz.report import format_value
+from tieredcare.viz.report_values import format_value
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = Path(sys.executable).parent / "tieredcare"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tests.test_viz import PNG_SIGNATURE, Folders, folders
 from tieredcare.viz import build_report, chart_pack, load_results, write_report
 from tieredcare.viz.cli import register
-from tieredcare.viz.report import format_difference, format_value
+from tieredcare.viz.report_values import format_difference, format_value
 
 IMG = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
 CAPTION = re.compile(r'<figure id="([a-z_]+)">.*?<figcaption>([^<]*)</figcaption>', re.S)

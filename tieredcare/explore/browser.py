@@ -19,9 +19,9 @@ from tieredcare.explore.pictures import DRAWING, SCREEN_DPI
 from tieredcare.explore.words import word
 from tieredcare.outputs import manifest_kind
 from tieredcare.viz.canvas import figure_bytes
+from tieredcare.viz.key_numbers import key_numbers
 from tieredcare.viz.loaders import ResultsError, load_results
 from tieredcare.viz.pack import chart_pack
-from tieredcare.viz.report import key_numbers
 
 KINDS = ("run", "compare", "sweep", "calibration")
 ROOT = Path("results")

@@ -20,7 +20,7 @@ from tieredcare.viz import charts, prefecture
 from tieredcare.viz.canvas import figure_bytes
 from tieredcare.viz.labels import indicator_label, indicator_unit, phrase
 from tieredcare.viz.loadmap import load_map
-from tieredcare.viz.report import format_change, format_value
+from tieredcare.viz.report_values import format_change, format_value
 
 CARDS = {"county_retention": 1, "primary_share": 1, "contract_coverage": 1,
          "mean_outpatient_wait_hours_county": -1, "oop_per_episode": -1, "forgone_care": -1}

@@ -7,7 +7,7 @@ import yaml
 from tieredcare.viz.calibration import target_label
 from tieredcare.viz.labels import parameter_label, translate
 from tieredcare.viz.loaders import CalibrationResults
-from tieredcare.viz.report import _details, _esc, _table
+from tieredcare.viz.report_html import details, esc, html_table
 
 WORDS = {
     "target": {"en": "Target", "zh": "目标"},
@@ -42,23 +42,23 @@ def fit_numbers(r: CalibrationResults, lang: str) -> str:
         column = f"{t.target}:simulated"
         ens = _range(r.ensemble[column]) if r.ensemble is not None and column in \
             r.ensemble else "–"
-        rows.append((_esc(target_label(t.target, lang)), f"{t.low:.4g}–{t.high:.4g}",
+        rows.append((esc(target_label(t.target, lang)), f"{t.low:.4g}–{t.high:.4g}",
                      f"{t.fitted:.4g} ± {t.replicate_sd:.2g}",
-                     _word("yes" if t.inside else "no", lang), _esc(ens)))
-    html = _table([_word("target", lang), _word("interval", lang), _word("fitted", lang),
-                   _word("inside", lang), _word("ensemble", lang)], rows, numeric=(1, 2, 4))
+                     _word("yes" if t.inside else "no", lang), esc(ens)))
+    html = html_table([_word("target", lang), _word("interval", lang), _word("fitted", lang),
+                       _word("inside", lang), _word("ensemble", lang)], rows, numeric=(1, 2, 4))
     if r.ensemble is not None:
-        rows = [(_esc(parameter_label(k, lang)), f"<code>{_esc(k)}</code>",
-                 _esc(_range(r.ensemble[k]))) for k in r.parameters if k in r.ensemble]
-        html += _table([_word("parameter", lang), "key", _word("ensemble", lang)], rows,
-                       numeric=(2,))
+        rows = [(esc(parameter_label(k, lang)), f"<code>{esc(k)}</code>",
+                 esc(_range(r.ensemble[k]))) for k in r.parameters if k in r.ensemble]
+        html += html_table([_word("parameter", lang), "key", _word("ensemble", lang)], rows,
+                           numeric=(2,))
     n = r.manifest.get("replicates", "?")
-    return html + f'<p class="note">{_esc(_word("fit_note", lang, n=n))}</p>'
+    return html + f'<p class="note">{esc(_word("fit_note", lang, n=n))}</p>'
 
 
 def targets_section(r: CalibrationResults, lang: str) -> str:
     """The targets file as the calibration read it."""
     spec = r.manifest.get("targets") or {}
-    return (f"<p>{_esc(spec.get('description', ''))}</p>" +
-            _details(_word("targets_file", lang),
-                     yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)))
+    return (f"<p>{esc(spec.get('description', ''))}</p>" +
+            details(_word("targets_file", lang),
+                    yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)))

@@ -29,7 +29,7 @@ from tieredcare.viz.canvas import (
     set_xlabel,
     wrap_display,
 )
-from tieredcare.viz.charts import HEADLINE, difference_axis, joined_labels, retention_target
+from tieredcare.viz.charts.common import HEADLINE, difference_axis, joined_labels, retention_target
 from tieredcare.viz.fonts import language
 from tieredcare.viz.labels import (
     axis_label,

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from tieredcare.tiers import TIERS
 from tieredcare.viz.canvas import TIER_MARKERS, finish, new_figure, set_title
-from tieredcare.viz.charts import _township_areas
+from tieredcare.viz.charts.county import township_areas
 from tieredcare.viz.fonts import language
 from tieredcare.viz.labels import phrase, tier_label
 
@@ -59,7 +59,7 @@ def load_map(facilities: pd.DataFrame, *, lang: str = "en", source: str | None =
     with language(lang):
         figure, chart = new_figure(lang, size, source)
         ax = chart.subplots()
-        _township_areas(ax, facilities)
+        township_areas(ax, facilities)
         handles = []
         for tier in TIERS:
             rows = (facilities["tier"] == tier).to_numpy()

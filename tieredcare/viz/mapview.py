@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from tieredcare.tiers import TIERS
 from tieredcare.viz.canvas import TIER_COLOURS, TIER_MARKERS, finish, new_figure, set_title
-from tieredcare.viz.charts import _township_areas
+from tieredcare.viz.charts.county import township_areas
 from tieredcare.viz.fonts import LATIN_FAMILY, language, require_cjk_family
 from tieredcare.viz.labels import phrase, tier_label
 
@@ -71,7 +71,7 @@ def map_figure(frame: pd.DataFrame, *, name: str, lang: str = "en",
     with language(lang), mpl.rc_context(_names_font(frame, lang)):
         figure, chart = new_figure(lang, (8.0, 6.5), source)
         ax = chart.subplots()
-        _township_areas(ax, frame)
+        township_areas(ax, frame)
         scale = 600.0 / max(float(frame["size"].max()), 1.0)
         handles = []
         for tier in TIERS:

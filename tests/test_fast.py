@@ -109,7 +109,8 @@ def test_keyed_draws_match_the_numpy_mixer(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setattr(fast, "ENABLED", compiled)
         streams = RandomStreams(11)
         draws[compiled] = (streams.uniform("choice", keys), streams.uniform("stay", keys, salt),
-                           streams.uniform("balking", keys, keys % 5))
+                           streams.uniform("balking", keys, keys % 5),
+                           streams.uniform("follow_up", keys, 7))
     for compiled, numpy_path in zip(draws[True], draws[False], strict=True):
         np.testing.assert_array_equal(compiled, numpy_path)
 
@@ -138,3 +139,31 @@ def test_perception_updates_match_the_unique_pairs(monkeypatch: pytest.MonkeyPat
                                       means / total)
         values[compiled] = perception.values
     np.testing.assert_array_equal(values[True], values[False])
+
+
+def test_waits_for_a_doctor_match_the_queueing_formulas() -> None:
+    from tieredcare.config.schema import Service
+    from tieredcare.facilities import FacilityState
+    from tieredcare.fast.waits import wait_for_doctor
+    from tieredcare.queueing import mean_wait_hours
+
+    rng = np.random.default_rng(6)
+    n = 400
+    slots = rng.integers(0, 300, n)
+    slots[:3] = 0  # closed departments
+    consultation = rng.uniform(0.05, 0.4, n)
+    # Loads from nobody to far beyond the slots (those wait for a later day).
+    fac = np.repeat(np.arange(n), rng.integers(0, 2, n) * (slots * rng.uniform(0, 1.5, n)
+                                                          ).astype(np.int64))
+    expected_before = rng.uniform(0, 2, n)
+    for service in (Service(), Service(peak_share=0.8, peak_hours=1.0, consultation_cv=0.5)):
+        state = FacilityState(slots, slots, np.ones(n), np.ones(n), np.ones((n, 1), bool),
+                              np.ones((n, 5)), consultation, np.zeros(n), np.zeros(n),
+                              np.zeros(n), np.zeros(n), expected_before.copy())
+        wait_for_doctor(state, fac, service)
+        hours = mean_wait_hours(np.bincount(fac, minlength=n), slots, consultation, service)
+        assert (hours > 1.0).any() and (hours[np.bincount(fac, minlength=n) == 0] == 0).all()
+        np.testing.assert_array_equal(state.outpatient_wait_hours, hours)
+        np.testing.assert_array_equal(state.expected_outpatient_wait,
+                                      expected_before + (hours - expected_before)
+                                      / service.wait_memory_days)

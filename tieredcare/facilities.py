@@ -9,7 +9,7 @@ once; an agent reads and writes its own element.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import mesa
@@ -58,6 +58,8 @@ class FacilityState:
     occupied_beds: np.ndarray
     outpatient_wait_hours: np.ndarray
     expected_outpatient_wait: np.ndarray
+    _expected_wait: tuple[list[np.ndarray], np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_county(cls, county: CountyMap, scenario: Scenario) -> FacilityState:
@@ -105,9 +107,19 @@ class FacilityState:
         doctor within the day is :attr:`expected_outpatient_wait`). Admission: queue /
         (beds / mean stay), the number of beds that free up per day.
         """
+        inputs = [self.outpatient_queue, self.admission_queue, self.outpatient_slots,
+                  self.beds, self.stay_days]
+        # Asked for several times a day: kept until one of its arrays is replaced (the
+        # stages replace these arrays, they never write into them). `is` on each, not ==.
+        kept = self._expected_wait
+        if kept is not None and list(map(id, kept[0])) == list(map(id, inputs)):
+            return kept[1]
         slots = np.maximum(self.outpatient_slots, 1)
         discharges = np.maximum(self.beds / np.maximum(self.stay_days[:, 3], 1.0), 1e-9)
-        return np.stack([self.outpatient_queue / slots, self.admission_queue / discharges])
+        wait = np.stack([self.outpatient_queue / slots, self.admission_queue / discharges])
+        wait.flags.writeable = False
+        self._expected_wait = (inputs, wait)
+        return wait
 
 
 def capacity_in_force(base: FacilityState, county: CountyMap, policy: Policy,

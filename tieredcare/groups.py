@@ -18,6 +18,7 @@ in a prefecture, ``county`` (the home county).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ import pandas as pd
 from tieredcare import fast
 from tieredcare.fast import tally
 from tieredcare.tiers import AGE_BANDS, BAND_45_64, INCOME_GROUPS, SCHEMES, TIERS
+
+if TYPE_CHECKING:
+    from tieredcare.episodes import EpisodeTable
 
 N_PERSON_CELLS = len(INCOME_GROUPS) * len(AGE_BANDS) * len(SCHEMES) * 2
 """Person cells: income group × age band × scheme × chronic status."""
@@ -203,13 +207,14 @@ class GroupCounters:
         """
         if person.size == 0:
             return
+        if fast.ENABLED:
+            tally.add(self, np.arange(person.size), person, home, severity, counts or {},
+                      sums or {})
+            return
         # Buffered until enough have gathered: one bincount then, not one per slot.
         cell = person.astype(np.int64) * self.n_places
         cell += self.village_place.take(home)
         sev = severity - 1
-        if fast.ENABLED:
-            tally.add(self, cell, sev, counts or {}, sums or {})
-            return
         size, n_sev = N_PERSON_CELLS * self.n_places, len(SEVERITIES)
         for slot, mask in (counts or {}).items():
             k = SLOT[slot]
@@ -220,6 +225,21 @@ class GroupCounters:
             k = SLOT[slot]
             self._weighed.append((cell + k * size, sev + k * n_sev, weights))
             self._buffered += cell.size
+
+    def add_episodes(self, episodes: EpisodeTable, rows: np.ndarray,
+                     counts: dict[str, np.ndarray | None] | None = None,
+                     sums: dict[str, np.ndarray] | None = None) -> None:
+        """:meth:`add` for episodes: rows of the episode table, with their patients' cells.
+
+        The compiled path reads the table's columns at the rows, gathering nothing first.
+        """
+        if rows.size == 0:
+            return
+        person, home, severity = episodes["person"], episodes["home"], episodes["severity"]
+        if fast.ENABLED:
+            tally.add(self, rows, person, home, severity, counts or {}, sums or {})
+            return
+        self.add(person[rows], home[rows], severity[rows], counts, sums)
 
     def sign(self, resident: np.ndarray, home: np.ndarray, change: int) -> None:
         """Residents sign (+1) or lapse (−1): keep the contracted count of each cell.

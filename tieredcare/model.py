@@ -48,6 +48,7 @@ from tieredcare.fast import experiences as fast_experiences
 from tieredcare.fast import lines as fast_lines
 from tieredcare.fast import queues as fast_queues
 from tieredcare.fast import tally
+from tieredcare.fast import waits as fast_waits
 from tieredcare.groups import GroupCounters, income_group_of, person_cell
 from tieredcare.metrics import Counters
 from tieredcare.streams import RandomStreams
@@ -135,10 +136,12 @@ class TieredCareModel(mesa.Model):
         self.perception_weight_total = self.perception_weight.sum(axis=0)
         self._perception_weights = FacilityWeights.of(self.perception_weight)
         self.family_doctors.sign_at_start()
+        self.choice_inputs = fast_choice.ChoiceInputs(self)
         if fast.ENABLED:
             fast_choice.warm_up(self)
             fast_contacts.warm_up(self)
             fast_queues.warm_up()
+            fast_waits.warm_up(self.state, scenario.service)
             fast_lines.warm_up()
             fast_draws.warm_up()
             fast_experiences.warm_up()

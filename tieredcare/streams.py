@@ -84,8 +84,18 @@ class RandomStreams:
         """
         if name not in self._keys:
             self._keys[name] = stream_seed(self.root, name).generate_state(1, np.uint64)[0]
+        keys = np.asarray(keys, dtype=np.int64)
+        if fast.ENABLED:
+            # One pass from the keys, where the salt is one number, one per key or (for
+            # keys [n]) one per row of the draws, [k, 1].
+            salts = np.asarray(salt, dtype=np.uint64)
+            grid = keys.ndim == 1 and salts.ndim == 2 and salts.shape[1] == 1
+            if salts.size == 1 and salts.ndim <= keys.ndim or salts.shape == keys.shape or grid:
+                out = fast_draws.uniform_of_keys(keys.ravel(), salts.ravel(), self._keys[name],
+                                                 grid)
+                return out if grid else out.reshape(keys.shape)
         # A fresh array (shaped like keys and salt together) that the mixer may change.
-        x = np.asarray(keys, dtype=np.int64).view(np.uint64) * M2
+        x = keys.view(np.uint64) * M2
         if not (isinstance(salt, int) and salt == 0):
             x = x + np.asarray(salt, dtype=np.uint64)
         if fast.ENABLED:

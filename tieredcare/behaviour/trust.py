@@ -36,6 +36,7 @@ class Perception:
 
     Attributes:
         values: Perceived quality [V, F] [index 0–1].
+        version: How many times :meth:`update` has changed ``values``.
     """
 
     def __init__(self, config: Trust, quality: np.ndarray, village_population: np.ndarray
@@ -49,6 +50,7 @@ class Perception:
         self._index: list[np.ndarray] = []
         self._score: list[np.ndarray] = []
         self._scratch: np.ndarray | None = None  # the compiled path's
+        self.version = 0  # lets views of ``values`` be kept until it changes
 
     def of(self, home: np.ndarray, facility: np.ndarray) -> np.ndarray:
         """Perceived quality of ``facility`` in each patient's ``home`` village.
@@ -108,6 +110,7 @@ class Perception:
         weight = -np.expm1(count * self._keep[village])
         flat = self.values.ravel()
         flat[where] += (weight * (mean - flat[where])).astype(np.float32)
+        self.version += 1
 
     def facility_means(self, weights: FacilityWeights) -> np.ndarray:
         """Each facility's perceived quality averaged over villages with ``weights``.

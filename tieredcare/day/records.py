@@ -32,10 +32,8 @@ def by_group(model: TieredCareModel, rows: np.ndarray,
         counts: Slot → which of the episodes it counts (a mask; None: all).
         sums: Slot → what each episode adds to it.
     """
-    if model.day >= 0 and rows.size:
-        ep = model.episodes
-        model.groups.add(ep["person"][rows], ep["home"][rows], ep["severity"][rows],
-                         counts, sums)
+    if model.day >= 0:
+        model.groups.add_episodes(model.episodes, rows, counts, sums)
 
 
 def record_contacts(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray,

@@ -41,7 +41,9 @@ def seek_care(model: TieredCareModel, rows: np.ndarray) -> None:
         return
     ep = model.episodes
     decision = _choose(model, rows, outside=True)
-    outcome = np.select([decision == SELF_TREATMENT, decision == NO_CARE], [1, 2], 0)
+    outcome = np.zeros(rows.size, dtype=np.int64)  # 0 sought a facility
+    outcome[decision == SELF_TREATMENT] = 1
+    outcome[decision == NO_CARE] = 2
     records.count_seeking(model, rows, outcome)
     transitions.close(model, rows[outcome > 0])
     seeking, facility = rows[outcome == 0], decision[outcome == 0]

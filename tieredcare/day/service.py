@@ -18,6 +18,7 @@ from tieredcare.arrays import rank_within, stochastic_round
 from tieredcare.day import records, referral, transitions
 from tieredcare.episodes import IN_BED, QUEUED
 from tieredcare.fast import queues as fast_queues
+from tieredcare.fast import waits as fast_waits
 from tieredcare.tiers import CHRONIC_FOLLOW_UP, COUNTY, INPATIENT, OUTPATIENT
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ def wait_for_doctor(model: TieredCareModel, fac: np.ndarray) -> None:
         fac: Facility of each outpatient seen today.
     """
     st, service = model.state, model.scenario.service
+    if fast.ENABLED:
+        fast_waits.wait_for_doctor(st, fac, service)
+        return
     seen = np.bincount(fac, minlength=model.county.n_facilities)
     st.outpatient_wait_hours = queueing.mean_wait_hours(
         seen, st.outpatient_slots, st.consultation_hours, service)

@@ -70,6 +70,4 @@ def unmet(model: TieredCareModel, rows: np.ndarray) -> None:
     close(model, rows)
     model.counters.unmet[model.row] += rows.size
     if model.day >= 0:
-        ep = model.episodes
-        model.groups.add(ep["person"][rows], ep["home"][rows], ep["severity"][rows],
-                         counts={"unmet": None})
+        model.groups.add_episodes(model.episodes, rows, counts={"unmet": None})

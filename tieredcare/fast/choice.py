@@ -19,7 +19,7 @@ import numpy as np
 from tieredcare.behaviour.choice import OUTSIDE_OPTIONS, outside_utility
 from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
 from tieredcare.fast import by_rows, njit, prange
-from tieredcare.groups import CELLS_PER_INCOME_GROUP
+from tieredcare.groups import CELLS_PER_INCOME_GROUP, SEVERITIES
 from tieredcare.tiers import DAYS_PER_YEAR, SCHEMES, SERVICE_LINES
 
 if TYPE_CHECKING:
@@ -43,44 +43,101 @@ def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
         Chosen facility, :data:`~tieredcare.behaviour.choice.SELF_TREATMENT` or
         :data:`~tieredcare.behaviour.choice.NO_CARE`, or -1 where every option is closed.
     """
-    ep, pop, tariffs, w = model.episodes, model.population, model.tariffs, model.scenario.choice
+    ep, pop, tariffs, kept = model.episodes, model.population, model.tariffs, model.choice_inputs
     columns = (ep["resident"], ep["home"], ep["referral_target"], ep["care"], ep["severity"],
                ep["line"], ep["referred"], ep["avoid"], ep["referral_tier"], ep["recovery"])
-    village_table = tariffs.village_table if tariffs.village_table is not None else \
-        np.zeros(model.county.n_villages, dtype=np.int64)
-    # What depends only on the village and the candidate, looked up once per village: the
-    # kernels then read one short row per patient instead of scattered [V, F] entries.
-    safe = np.maximum(model.candidates, 0)
-    villages = np.arange(model.county.n_villages)[:, None]
     covers = model.family_doctors.contract_covers
     choice_set = (model.candidates, model.candidate_minutes, model.considered,
                   model.county.village_minutes, model.treats_by_need, covers,
-                  covers[villages, safe])
-    signed = pop.team.take(ep["resident"][rows]) >= 0
-    x, extra = _cost_days(
-        rows, columns, signed, ep["person"], pop.fund_paid,
-        model.income.astype(np.float64), choice_set, model.emergency_line,
-        tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio, tariffs.contact_cap,
-        tariffs.rows_per_table, tariffs.annual_cap, tariffs.inpatient_deductible,
-        tariffs.cumulative_deductible, tariffs.recovery_deductible_waived,
-        tariffs.emergencies_exempt, village_table, tariffs.offsets_deductible)
-    if w.cost_form == "log":
+                  kept.covered(model))
+    x, extra, signed = _cost_days(
+        rows, columns, pop.team, ep["person"], pop.fund_paid, kept.income, choice_set,
+        model.emergency_line, tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio,
+        tariffs.contact_cap, tariffs.rows_per_table, tariffs.annual_cap,
+        tariffs.inpatient_deductible, tariffs.cumulative_deductible,
+        tariffs.recovery_deductible_waived, tariffs.emergencies_exempt,
+        kept.village_table(model), tariffs.offsets_deductible)
+    if kept.log_cost:
         np.log1p(x, out=x)
-    others = outside_utility(w, model.scenario.care_seeking, ep["severity"][rows],
-                             model.income_of(rows)) if outside else \
-        np.empty((rows.size, 0))
-    perception = model.perception
-    quality = perception.values if perception is not None else model.state.quality[None, :]
-    by_candidate = quality[villages if perception is not None else 0, safe]
-    e = _utilities(rows, columns, signed, extra, choice_set, x, others,
+    quality, by_candidate = kept.quality(model)
+    e = _utilities(rows, columns, ep["person"], signed, extra, choice_set, x,
+                   kept.outside if outside else kept.no_outside,
                    model.state.expected_wait(), model.state.expected_outpatient_wait,
-                   quality, by_candidate, perception is not None,
-                   np.array([-w.cost, w.travel / 60.0, w.wait, w.outpatient_wait, w.capable,
-                             w.contract, w.referred]),
-                   np.asarray(w.quality, dtype=np.float64))
+                   quality, by_candidate, model.perception is not None, kept.weights,
+                   kept.quality_weights)
     np.exp(e, out=e)
-    return _pick(rows, columns, extra, model.candidates, e, uniform,
-                 np.asarray(OUTSIDE_OPTIONS, dtype=np.int64))
+    return _pick(rows, columns, extra, model.candidates, e, uniform, kept.codes)
+
+
+class ChoiceInputs:
+    """What the choice kernels read besides the patients, kept from one call to the next.
+
+    The weights and the outside options' utilities (by severity and income group) are
+    fixed for a run; the look-ups by village and candidate are rebuilt when what they are
+    made of is replaced (a lever switching) or, for perceived quality, changes (at the
+    end of each day).
+
+    Args:
+        model: The model (its scenario's choice weights and care-seeking utilities).
+    """
+
+    def __init__(self, model: TieredCareModel) -> None:
+        w, seeking = model.scenario.choice, model.scenario.care_seeking
+        self.log_cost = w.cost_form == "log"
+        self.weights = np.array([-w.cost, w.travel / 60.0, w.wait, w.outpatient_wait,
+                                 w.capable, w.contract, w.referred])
+        self.quality_weights = np.asarray(w.quality, dtype=np.float64)
+        self.codes = np.asarray(OUTSIDE_OPTIONS, dtype=np.int64)
+        self.income = model.income.astype(np.float64)
+        # outside_utility on every (severity, income group) pair: each patient's value is
+        # one of these, computed by the same numpy operations.
+        n_groups, n_sev = self.income.size, len(SEVERITIES)
+        table = outside_utility(w, seeking, np.repeat(np.arange(1, n_sev + 1), n_groups),
+                                np.tile(self.income, n_sev))
+        self.outside = np.ascontiguousarray(table.reshape(n_sev, n_groups, -1))
+        self.no_outside = np.empty((n_sev, n_groups, 0))
+        self._covered: tuple[tuple[object, ...], np.ndarray] | None = None
+        self._quality: tuple[tuple[object, ...], tuple[np.ndarray, np.ndarray]] | None = None
+        self._village_table: tuple[object, np.ndarray] | None = None
+
+    def covered(self, model: TieredCareModel) -> np.ndarray:
+        """Whether each village's contract covers each of its candidates [V, C]."""
+        made_of = (model.candidates, model.family_doctors.contract_covers)
+        if not _same(self._covered, made_of):
+            villages = np.arange(model.county.n_villages)[:, None]
+            self._covered = made_of, made_of[1][villages, np.maximum(made_of[0], 0)]
+        return self._covered[1]
+
+    def quality(self, model: TieredCareModel) -> tuple[np.ndarray, np.ndarray]:
+        """Perceived quality [V or 1, F], and of each village's candidates [V or 1, C]."""
+        perception = model.perception
+        made_of = (model.candidates, model.state.quality) if perception is None else \
+            (model.candidates, perception.values, perception.version)
+        if not _same(self._quality, made_of):
+            safe = np.maximum(model.candidates, 0)
+            if perception is None:
+                quality = model.state.quality[None, :]
+                by_candidate = quality[0, safe]
+            else:
+                quality = perception.values
+                by_candidate = quality[np.arange(model.county.n_villages)[:, None], safe]
+            self._quality = made_of, (quality, by_candidate)
+        return self._quality[1]
+
+    def village_table(self, model: TieredCareModel) -> np.ndarray:
+        """Tariff table of each village (all 0 with one table)."""
+        tariffs = model.tariffs
+        if self._village_table is None or self._village_table[0] is not tariffs:
+            table = tariffs.village_table if tariffs.village_table is not None else \
+                np.zeros(model.county.n_villages, dtype=np.int64)
+            self._village_table = tariffs, table
+        return self._village_table[1]
+
+
+def _same(kept: tuple[tuple[object, ...], object] | None, made_of: tuple[object, ...]) -> bool:
+    """Whether ``kept`` was made of these very objects (numbers: of equal ones)."""
+    return kept is not None and all(
+        a is b or (isinstance(a, int) and a == b) for a, b in zip(kept[0], made_of, strict=True))
 
 
 @njit
@@ -97,7 +154,7 @@ def _candidate(candidates, home, j, extra, target):  # pragma: no cover - compil
 
 
 @by_rows
-def _cost_days(rows, columns, signed, person_col, fund_paid, income,
+def _cost_days(rows, columns, team, person_col, fund_paid, income,
                choice_set, emergency_line, cost_t, fund_t, deductible_t, ratio_t,
                contact_cap_t, rows_per_table, annual_cap, inpatient_deductible,
                cumulative, waived, emergencies_exempt, village_table,
@@ -120,11 +177,13 @@ def _cost_days(rows, columns, signed, person_col, fund_paid, income,
     # The residents' attributes first, in a tight loop: in a large population each is a
     # cache miss, and only a short loop lets the processor wait for many at once.
     paid = np.empty((n, 2))
+    signed = np.empty(n, dtype=np.bool_)
     resident_scheme = np.empty(n, dtype=np.int64)
     per_day = np.empty(n)
     for i in prange(n):
         res = resident_col[rows[i]]
         paid[i, 0], paid[i, 1] = fund_paid[res, 0], fund_paid[res, 1]
+        signed[i] = team[res] >= 0
         # The person cell holds the scheme and the income group (groups.person_cell).
         cell = np.int64(person_col[rows[i]])
         resident_scheme[i] = (cell // 2) % N_SCHEMES
@@ -161,19 +220,20 @@ def _cost_days(rows, columns, signed, person_col, fund_paid, income,
                 fund = max(cost - ded, 0.0) * ratio_t[at, safe]
                 fund = min(min(fund, contact_cap_t[at, safe]), max(cap_left, 0.0))
             x[i, j] = (cost - fund) * per_day[i]
-    return x, extra
+    return x, extra, signed
 
 
 @by_rows
-def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, expected_wait,
-               expected_outpatient_wait, quality, by_candidate, per_village, weights,
-               quality_weights):  # pragma: no cover - compiled
+def _utilities(rows, columns, person_col, signed, extra, choice_set, cost_term, outside,
+               expected_wait, expected_outpatient_wait, quality, by_candidate, per_village,
+               weights, quality_weights):  # pragma: no cover - compiled
     """Utilities laid out [option, n], less each patient's best (exp of it comes next).
 
     The terms of :func:`~tieredcare.behaviour.choice.utility`, added in its order;
     facilities first, then the outside options; a closed option is −∞. The best is
     subtracted only where it is finite, as :func:`~tieredcare.behaviour.choice._weights`
-    does.
+    does. ``outside`` holds the outside options' utilities by severity and income group
+    [severity 1–4, G, options] (no options: not at onset).
     """
     _, home_col, target_col, care_col, severity_col, line_col, referred_col, avoid_col, \
         _, _ = columns
@@ -181,7 +241,7 @@ def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, exp
     minus_cost, travel, wait_w, outpatient_w, capable_w, contract_w, referred_w = (
         weights[0], weights[1], weights[2], weights[3], weights[4], weights[5], weights[6])
     n, width = cost_term.shape
-    n_options = width + outside.shape[1]
+    n_options = width + outside.shape[2]
     u = np.empty((n_options, n))
     for i in prange(n):
         r = rows[i]
@@ -212,8 +272,9 @@ def _utilities(rows, columns, signed, extra, choice_set, cost_term, outside, exp
             v += contract_w * (1.0 if own else 0.0)
             v += referred_w * (1.0 if f == target else 0.0)
             u[j, i] = v
-        for k in range(outside.shape[1]):
-            u[width + k, i] = outside[i, k]
+        group = np.int64(person_col[r]) // CELLS_PER_INCOME_GROUP  # groups.income_group_of
+        for k in range(outside.shape[2]):
+            u[width + k, i] = outside[sev - 1, group, k]
         top = -np.inf
         for k in range(n_options):
             if u[k, i] > top or u[k, i] != u[k, i]:  # numpy's max: NaN wins

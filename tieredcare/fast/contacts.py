@@ -36,22 +36,16 @@ def charge(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
     columns = (ep["queue"], ep["resident"], ep["home"], ep["severity"], ep["line"],
                ep["referred"], ep["referral_tier"], ep["recovery"], ep["queued_day"],
                ep["person"])
-    village_table = tariffs.village_table if tariffs.village_table is not None else \
-        np.zeros(model.county.n_villages, dtype=np.int64)
-    events, sums, hist, wait, hours, own = _contacts(
+    wait, hours, own = _contacts(
         rows, fac, columns, ep["oop"], np.int32(model.day), pop.team,
         pop.fund_paid, model.county.tier, model.state.outpatient_wait_hours,
         model.family_doctors.contract_covers, model.emergency_line,
         tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio, tariffs.contact_cap,
-        village_table, tariffs.rows_per_table, tariffs.annual_cap,
+        model.choice_inputs.village_table(model), tariffs.rows_per_table, tariffs.annual_cap,
         tariffs.inpatient_deductible, tariffs.cumulative_deductible,
         tariffs.recovery_deductible_waived, tariffs.emergencies_exempt,
-        tariffs.offsets_deductible, c.wait_hist.shape[1], c.wait_hist.shape[2])
-    for names, table in ((EVENTS, events), (SUMS, sums)):
-        for name, column in zip(names, table, strict=True):
-            target = getattr(c, name)[r]
-            np.add(target, column, out=target, casting="unsafe")
-    c.wait_hist[r] += hist.astype(np.int32)
+        tariffs.offsets_deductible, r, tuple(getattr(c, name) for name in EVENTS),
+        *(getattr(c, name) for name in SUMS), c.wait_hist)
     return wait, hours, own
 
 
@@ -60,7 +54,9 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
               covers, emergency_line, cost_t, fund_t, deductible_t, ratio_t, contact_cap_t,
               village_table, rows_per_table, annual_cap,
               inpatient_deductible, cumulative, waived, emergencies_exempt,
-              offsets_deductible, n_tiers, bins):  # pragma: no cover - compiled
+              offsets_deductible, day_row, event_counters, outpatient_wait_hours,
+              admission_wait_days, oop_counter, fund_counter,
+              wait_hist):  # pragma: no cover - compiled
     """Count, price and book the contacts; see :func:`charge`.
 
     Short loops, one kind of scattered read each: in a large population each read is a
@@ -68,9 +64,12 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
     and pricing are per contact (:data:`~tieredcare.fast.prange`); booking and counting
     add up in contact order, in one thread.
 
+    The day's per-facility counts and sums are added to the counters' row ``day_row``
+    (the :data:`EVENTS` counters, then each of :data:`SUMS`, and the wait histogram), as
+    numpy adds a day's column to a row of another dtype.
+
     Returns:
-        Event counts [4, F], sums [4, F] (both in :data:`EVENTS`, :data:`SUMS` order),
-        the wait histogram [tiers, bins], and each contact's wait, hours and ``own``.
+        Each contact's wait, hours and ``own``.
     """
     queue_col, resident_col, home_col, severity_col, line_col, referred_col, tier_col, \
         recovery_col, queued_col, person_col = columns
@@ -112,14 +111,27 @@ def _contacts(rows, fac, columns, oop_col, day, team, fund_paid, tier, wait_hour
             fund[i] = min(min(max(cost - deductible, 0.0) * ratio_t[at, f],
                               contact_cap_t[at, f]), max(cap_left, 0.0))
         oop[i] = cost - fund[i]
+    n_tiers, bins = wait_hist.shape[1], wait_hist.shape[2]
     events, sums, hist, wait, hours = _count(rows, fac, queue_col, referred_col,
                                              recovery_col, queued_col, day, tier,
                                              wait_hours, oop, fund, n_tiers, bins)
+    for k in range(len(event_counters)):
+        counter = event_counters[k]
+        for f in range(tier.size):
+            counter[day_row, f] += events[k, f]
+    for f in range(tier.size):  # the SUMS, each into its counter's dtype
+        outpatient_wait_hours[day_row, f] += sums[0, f]
+        admission_wait_days[day_row, f] += sums[1, f]
+        oop_counter[day_row, f] += sums[2, f]
+        fund_counter[day_row, f] += sums[3, f]
+    for t in range(n_tiers):
+        for b in range(bins):
+            wait_hist[day_row, t, b] += hist[t, b]
     for i in range(n):  # booked after pricing: every contact pays by the caps left before
         r = rows[i]
         oop_col[r] = np.float32(np.float64(oop_col[r]) + oop[i])
         fund_paid[resident_col[r], queue_col[r]] += np.float32(fund[i])
-    return events, sums, hist, wait, hours, own
+    return wait, hours, own
 
 
 @njit

@@ -35,6 +35,31 @@ def uniform(x, key):  # pragma: no cover - compiled
     return out
 
 
+@njit
+def uniform_of_keys(keys, salt, key, grid):  # pragma: no cover - compiled
+    """:func:`uniform` of ``keys`` [n] (int64) · M2 + ``salt`` (uint64), salted here.
+
+    ``salt`` holds one number per key [n], one for all [1], or with ``grid`` one per row
+    of the result [k] (the numpy path's broadcast of a [k, 1] salt): [k, n].
+    """
+    n_rows = salt.size if grid else 1
+    out = np.empty((n_rows, keys.size))
+    step = 1 if salt.size == keys.size and not grid else 0
+    for j in range(n_rows):
+        for i in range(keys.size):
+            z = np.uint64(keys[i]) * M2 + salt[j if grid else i * step]
+            z = (z ^ key) + GOLDEN
+            z ^= z >> _S30
+            z *= M1
+            z ^= z >> _S27
+            z *= M2
+            z ^= z >> _S31
+            out[j, i] = np.float64(z >> _S11) * (1.0 / 2**53)
+    return out
+
+
 def warm_up() -> None:
     """Compile the kernel, or load it from numba's cache, before the first day."""
     uniform(np.zeros(1, dtype=np.uint64), np.uint64(0))
+    uniform_of_keys(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.uint64), np.uint64(0),
+                    False)

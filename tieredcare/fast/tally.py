@@ -9,6 +9,7 @@ sum, in the same order, as ``bincount`` gives it.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,84 +20,116 @@ if TYPE_CHECKING:
     from tieredcare.groups import GroupCounters
 
 
-def add(groups: GroupCounters, cell: np.ndarray, sev: np.ndarray,
-        counts: dict[str, np.ndarray | None], sums: dict[str, np.ndarray]) -> None:
+def add(groups: GroupCounters, rows: np.ndarray, person: np.ndarray, home: np.ndarray,
+        severity: np.ndarray, counts: dict[str, np.ndarray | None],
+        sums: dict[str, np.ndarray]) -> None:
     """:meth:`GroupCounters.add` by the kernels: counts into the tables, sums pending.
 
     Args:
         groups: The group counters.
-        cell: Person cell · places + place of each event [n].
-        sev: Severity − 1 of each event [n].
+        rows: Which entries of ``person``, ``home`` and ``severity`` are the events [n].
+        person: Person cell of each resident (an episode's ``person``).
+        home: Home village of each resident.
+        severity: Severity 1–4 of each episode.
         counts: Slot → which events it counts (a mask [n]; None: all of them).
         sums: Slot → what each event adds to it [n].
     """
-    from tieredcare.groups import SLOT, SLOTS, SUM_ROW  # here: groups imports this module
+    from tieredcare.groups import SLOTS  # here: groups imports this module
 
+    place = (groups.village_place, groups.n_places)
     if counts:
-        # Rows filled one by one: np.stack costs more than the counting, on a small day.
-        masks = np.empty((len(counts), cell.size), dtype=bool)
-        for row, mask in zip(masks, counts.values(), strict=True):
-            row[:] = True if mask is None else mask
+        # A tuple of the masks costs less to hand over than one stacked array.
+        every = np.ones(rows.size, dtype=bool)
+        masks = tuple(every if mask is None else np.ascontiguousarray(mask, dtype=bool)
+                      for mask in counts.values())
         groups._buffered += count(
-            groups.cells.reshape(len(SLOTS), -1), groups.severity, cell, sev, masks,
-            np.array([SLOT[slot] for slot in counts], dtype=np.int64))
+            groups.cells.reshape(len(SLOTS), -1), groups.severity, rows, person, home,
+            severity, place, masks, _slots(tuple(counts), False))
     if sums:
-        weights = np.empty((len(sums), cell.size))
-        for row, values in zip(weights, sums.values(), strict=True):
-            row[:] = values
-        weigh(groups._pending, groups._pending_severity, cell, sev, weights,
-              np.array([SUM_ROW[slot] for slot in sums], dtype=np.int64))
-        groups._buffered += cell.size * len(sums)
+        weigh(groups._pending, groups._pending_severity, rows, person, home, severity, place,
+              tuple(np.ascontiguousarray(values, dtype=np.float64) for values in sums.values()),
+              _slots(tuple(sums), True))
+        groups._buffered += rows.size * len(sums)
+
+
+@functools.cache
+def _slots(names: tuple[str, ...], sums: bool) -> np.ndarray:
+    """Row of each named slot in the tables, or with ``sums`` in the pending sums.
+
+    Kept: the same few sets of slots come every day.
+    """
+    from tieredcare.groups import SLOT, SUM_ROW
+
+    index = SUM_ROW if sums else SLOT
+    slots = np.array([index[name] for name in names], dtype=np.int64)
+    slots.flags.writeable = False
+    return slots
 
 
 @njit
-def count(cells, severity, cell, sev, masks, slots):  # pragma: no cover - compiled
+def count(cells, severity, rows, person, home, sev, place, masks, slots):  # pragma: no cover
     """Add one to ``cells[slot, cell]`` and ``severity[slot, sev]`` for each event counted.
 
     Args:
         cells: Counts [slot, P·places], added to in place.
         severity: Counts [slot, 4], added to in place.
-        cell: Person cell · places + place of each event [n].
-        sev: Severity − 1 of each event [n].
-        masks: Which events each slot counts [S, n].
+        rows: The events' entries of ``person``, ``home`` and ``sev`` [n].
+        person: Person cells.
+        home: Home villages.
+        sev: Severities 1–4.
+        place: Place of each village [V], and places per person cell.
+        masks: Which events each slot counts: S masks [n].
         slots: The slots [S].
 
     Returns:
         How many events were counted, over all slots.
     """
+    village_place, n_places = place
     counted = 0
     for s in range(slots.size):
         k = slots[s]
-        for i in range(cell.size):
-            if masks[s, i]:
-                cells[k, cell[i]] += 1.0
-                severity[k, sev[i]] += 1.0
+        mask = masks[s]
+        for i in range(rows.size):
+            if mask[i]:
+                r = rows[i]
+                cells[k, np.int64(person[r]) * n_places + village_place[home[r]]] += 1.0
+                severity[k, sev[r] - 1] += 1.0
                 counted += 1
     return counted
 
 
 @njit
-def weigh(pending, pending_severity, cell, sev, weights, slots):  # pragma: no cover
+def weigh(pending, pending_severity, rows, person, home, sev, place, weights,
+          slots):  # pragma: no cover - compiled
     """Add each event's weight to the pending sums of its cell and severity, in order.
 
     Args:
         pending: Pending sums [sum slot, P·places], added to in place.
         pending_severity: Pending sums [sum slot, 4], added to in place.
-        cell: Person cell · places + place of each event [n].
-        sev: Severity − 1 of each event [n].
-        weights: What each event weighs in each slot [S, n].
+        rows: The events' entries of ``person``, ``home`` and ``sev`` [n].
+        person: Person cells.
+        home: Home villages.
+        sev: Severities 1–4.
+        place: Place of each village [V], and places per person cell.
+        weights: What each event weighs in each slot: S arrays [n] (float64).
         slots: Row of each slot in the pending tables [S].
     """
+    village_place, n_places = place
     for s in range(slots.size):
-        k = slots[s]
-        for i in range(cell.size):
-            pending[k, cell[i]] += weights[s, i]
-            pending_severity[k, sev[i]] += weights[s, i]
-
+        k, weight = slots[s], weights[s]
+        for i in range(rows.size):
+            r = rows[i]
+            cell = np.int64(person[r]) * n_places + village_place[home[r]]
+            pending[k, cell] += weight[i]
+            pending_severity[k, sev[r] - 1] += weight[i]
 
 
 def warm_up() -> None:
     """Compile the kernels, or load them from numba's cache, before the first day."""
-    none, sev = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.intp)
-    count(np.zeros((1, 1)), np.zeros((1, 1)), none, sev, np.empty((0, 0), dtype=bool), none)
-    weigh(np.zeros((1, 1)), np.zeros((1, 1)), none, sev, np.empty((0, 0)), none)
+    none = np.empty(0, dtype=np.intp)
+    person, home, sev = np.empty(0, np.uint8), none, none  # the episode table's dtypes
+    place = (none.astype(np.int64), np.int64(1))
+    count(np.zeros((1, 1)), np.zeros((1, 1)), none, person, home, sev, place,
+          (np.empty(0, dtype=bool),), none.astype(np.int64))
+    weigh(np.zeros((1, 1)), np.zeros((1, 1)), none, person, home, sev, place,
+          (np.empty(0),), none.astype(np.int64))

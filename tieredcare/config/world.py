@@ -11,17 +11,10 @@ from typing import Literal
 
 from pydantic import Field, create_model, field_validator, model_validator
 
+from tieredcare.config.capacity import Capacity, CountyServices, DoctorsSentDown, Telemedicine
+from tieredcare.config.family_doctor import FamilyDoctor
 from tieredcare.config.fields import ASSUMPTION, Section, ServiceLine, param
-from tieredcare.config.policy import (
-    Capacity,
-    ContractBonus,
-    CountyServices,
-    DoctorsSentDown,
-    FamilyDoctor,
-    ReferralIncentives,
-    Reimbursement,
-    Telemedicine,
-)
+from tieredcare.config.insurance import ContractBonus, ReferralIncentives, Reimbursement
 from tieredcare.tiers import SERVICE_LINES
 
 # ----------------------------------------------------------------------------- world

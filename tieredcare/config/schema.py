@@ -26,6 +26,7 @@ from tieredcare.config.fields import (
     Share,
     ShareByAge,
     check_lines,
+    field_default_data,
     param,
 )
 from tieredcare.config.policy import Policy
@@ -38,7 +39,6 @@ from tieredcare.config.world import (
     MinutesRange,
     TierFacilities,
     World,
-    _default_dump,
     merged,
 )
 from tieredcare.tiers import EPISODE_TYPES
@@ -460,7 +460,7 @@ class Scenario(Section):
         for county in world["counties"]:
             own = county.get("policy") if isinstance(county, dict) else None
             if isinstance(own, dict):
-                levers = {key: merged(merged(_default_dump(Policy, key), policy.get(key, {})),
+                levers = {key: merged(merged(field_default_data(Policy, key), policy.get(key, {})),
                                       value)
                           if key in Policy.model_fields and isinstance(value, dict) else value
                           for key, value in own.items()}

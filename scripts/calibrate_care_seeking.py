@@ -22,7 +22,8 @@ Each step runs the baseline once and shifts the utilities by the log-odds error 
 target (exact for one patient in a logit; near for the county), then rescales the rates.
 
 Usage: ``python scripts/calibrate_care_seeking.py [--residents N] [--steps K]``; prints
-the values to put in ``tieredcare/config/schema.py``.
+the values to put in ``tieredcare/config/behaviour.py`` (care seeking) and
+``tieredcare/config/population.py`` (onset rates).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from tieredcare.behaviour.costs import (
 )
 from tieredcare.behaviour.referral import referral_targets, treats
 from tieredcare.config import Scenario, set_path
-from tieredcare.config.schema import Choice
+from tieredcare.config.behaviour import Choice
 from tieredcare.episodes import CLOSED, COLUMNS, EpisodeTable
 from tieredcare.streams import RandomStreams, replicate_seeds, stream_seed
 from tieredcare.tiers import (

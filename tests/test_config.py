@@ -19,7 +19,7 @@ from tieredcare.config import (
     scenario_hash,
     set_path,
 )
-from tieredcare.config.loading import load_yaml, resolve_extends
+from tieredcare.config.scenario_files import load_yaml, resolve_extends
 
 RATIO = "policy.reimbursement.inpatient.township.ratio"
 

@@ -117,7 +117,7 @@ def test_keyed_draws_match_the_numpy_mixer(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_perception_updates_match_the_unique_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     from tieredcare.behaviour.trust import FacilityWeights, Perception
-    from tieredcare.config.schema import Trust
+    from tieredcare.config.behaviour import Trust
 
     rng = np.random.default_rng(5)
     population = rng.integers(50, 3_000, 30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tieredcare.config.schema import Population as PopulationConfig
+from tieredcare.config.population import Population as PopulationConfig
 from tieredcare.config.schema import World
 from tieredcare.tiers import AGE_GROUPS, ELDERLY, INCOME_GROUPS, SCHEMES
 from tieredcare.world.network import CountyMap, county_map

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tieredcare.config.schema import Scenario, Service
+from tieredcare.config.schema import Scenario
+from tieredcare.config.service import Service
 from tieredcare.queueing import cap_hours, doctors_on_duty, mean_wait_hours
 from tieredcare.run import simulate
 

@@ -19,7 +19,8 @@ from pydantic.fields import FieldInfo
 
 from tieredcare.config.introspect import Bounds, item_bounds, numeric_leaves
 from tieredcare.config.lever_table import lever_markdown
-from tieredcare.config.schema import LineMix, Scenario
+from tieredcare.config.population import LineMix
+from tieredcare.config.schema import Scenario
 from tieredcare.groups import EXTRA_INDICATORS, GROUP_INDICATORS
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tieredcare.behaviour import contracts
-from tieredcare.config.policy import Campaign, FamilyDoctor, Policy
+from tieredcare.config.family_doctor import Campaign, FamilyDoctor
+from tieredcare.config.policy import Policy
 from tieredcare.facilities import DoctorTeam
 from tieredcare.tiers import CITY, ELDERLY, LOW_INCOME
 

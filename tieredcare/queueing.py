@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tieredcare.config.schema import Service
+from tieredcare.config.service import Service
 
 MAX_LOAD = 0.98
 """Highest load at which the steady-state random wait is evaluated: at a load nearer 1 the

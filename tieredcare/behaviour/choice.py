@@ -9,7 +9,7 @@ where f is ln(1 + x) (default) or x. Each patient draws a candidate from the log
 probabilities (the same as taking the highest utility after Gumbel noise). Candidates
 closed to the patient get −∞. At onset the choice set also holds the outside options,
 self-treatment and no care, with utilities of their own (see
-:class:`~tieredcare.config.schema.CareSeeking`).
+:class:`~tieredcare.config.behaviour.CareSeeking`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tieredcare.config.schema import CareSeeking, Choice
+from tieredcare.config.behaviour import CareSeeking, Choice
 from tieredcare.tiers import DAYS_PER_YEAR
 
 SELF_TREATMENT = -2

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tieredcare.config.policy import Policy
-from tieredcare.config.schema import Costs
+from tieredcare.config.service import Costs
 from tieredcare.tiers import COUNTY, INPATIENT, OUTPATIENT, SCHEMES, TIERS
 
 EMPLOYEE_RATIO_CEILING = 0.95

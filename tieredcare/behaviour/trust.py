@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tieredcare import fast
-from tieredcare.config.schema import Trust
+from tieredcare.config.behaviour import Trust
 from tieredcare.fast import experiences
 
 

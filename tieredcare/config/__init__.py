@@ -6,10 +6,10 @@ from tieredcare.config.loading import (
     LoadedScenario,
     dump_yaml,
     load_scenario,
-    parse_overrides,
     resolved_dict,
     scenario_hash,
 )
+from tieredcare.config.overrides import parse_overrides
 from tieredcare.config.schema import Scenario
 
 __all__ = [

@@ -48,6 +48,23 @@ class Section(BaseModel):
                               allow_inf_nan=False)
 
 
+def field_default_data(section: type[Section], key: str) -> object:
+    """The default of a field as plain data, as a scenario file would give it.
+
+    Used where a section's keys are merged over its defaults before validation (a county's
+    map and levers over the prefecture's).
+
+    Args:
+        section: The section class.
+        key: The name of one of its fields.
+
+    Returns:
+        The default value; a mapping (``model_dump``) if the field is itself a section.
+    """
+    value = section.model_fields[key].get_default(call_default_factory=True)
+    return value.model_dump() if isinstance(value, Section) else value
+
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share or probability, 0–1."""
 Positive = Annotated[float, Field(gt=0.0, le=100.0)]

@@ -11,17 +11,16 @@ from typing import Literal
 
 from pydantic import Field, create_model, field_validator, model_validator
 
-from tieredcare.config.fields import ASSUMPTION, Section, ServiceLine, param
-from tieredcare.config.policy import (
-    Capacity,
-    ContractBonus,
-    CountyServices,
-    DoctorsSentDown,
-    FamilyDoctor,
-    ReferralIncentives,
-    Reimbursement,
-    Telemedicine,
+from tieredcare.config.capacity import Capacity, CountyServices, DoctorsSentDown, Telemedicine
+from tieredcare.config.family_doctor import FamilyDoctor
+from tieredcare.config.fields import (
+    ASSUMPTION,
+    Section,
+    ServiceLine,
+    field_default_data,
+    param,
 )
+from tieredcare.config.insurance import ContractBonus, ReferralIncentives, Reimbursement
 from tieredcare.tiers import SERVICE_LINES
 
 # ----------------------------------------------------------------------------- world
@@ -247,7 +246,7 @@ class World(CountyMapFields):
         """Put each county's map settings over the prefecture's (mappings key by key)."""
         if not isinstance(data, dict) or not isinstance(data.get("counties"), list):
             return data
-        base = {key: data.get(key, _default_dump(CountyMapFields, key))
+        base = {key: data.get(key, field_default_data(CountyMapFields, key))
                 for key in CountyMapFields.model_fields}
         counties = []
         for county in data["counties"]:
@@ -326,9 +325,3 @@ def merged(base: object, over: object) -> object:
     if not (isinstance(base, dict) and isinstance(over, dict)):
         return over
     return {**base, **{key: merged(base.get(key), value) for key, value in over.items()}}
-
-
-def _default_dump(section: type[Section], key: str) -> object:
-    """The default of a field as YAML would give it (a mapping for a section)."""
-    value = section.model_fields[key].get_default(call_default_factory=True)
-    return value.model_dump() if isinstance(value, Section) else value

@@ -29,7 +29,7 @@ from tieredcare.config import (
     resolved_dict,
     set_path,
 )
-from tieredcare.config.loading import OVERRIDE_SOURCE
+from tieredcare.config.layers import OVERRIDE_SOURCE
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tieredcare.config import ConfigError, ConfigProblem, get_path, load_scenario
 from tieredcare.config.errors import MAX_PROBLEMS
 from tieredcare.config.keys import format_key
-from tieredcare.config.loading import load_yaml
 from tieredcare.config.messages import message, show
 from tieredcare.config.reader import read_input_text
+from tieredcare.config.scenario_files import load_yaml
 from tieredcare.config.schema import check_name
 from tieredcare.experiments.members import (
     SweepEnsemble,

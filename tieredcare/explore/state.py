@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tieredcare.config import LoadedScenario, Scenario, dump_yaml, get_path, load_scenario
-from tieredcare.config.loading import absolute_map_paths
+from tieredcare.config.scenario_files import absolute_map_paths
 from tieredcare.config.schema import NAME_LENGTH
 from tieredcare.explore.levers import with_values
 from tieredcare.run import RunOutput, simulate

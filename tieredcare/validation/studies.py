@@ -45,8 +45,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tieredcare.calibration.targets import indicator_problems, target_range
 from tieredcare.config import ConfigError, ConfigProblem, LoadedScenario, load_scenario
 from tieredcare.config.keys import format_key
-from tieredcare.config.loading import load_yaml
 from tieredcare.config.messages import message
+from tieredcare.config.scenario_files import load_yaml
 from tieredcare.config.schema import check_name
 
 Unit = Literal["pp", "percent", "absolute"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from tieredcare.config.schema import Population as PopulationConfig
+from tieredcare.config.population import Population as PopulationConfig
 from tieredcare.tiers import ADULT, AGE_BANDS, AGE_GROUPS, ELDERLY, INCOME_GROUPS, SCHEMES
 
 N_GROUPS = len(AGE_GROUPS) * 2

@@ -142,7 +142,7 @@ def test_perception_updates_match_the_unique_pairs(monkeypatch: pytest.MonkeyPat
 
 
 def test_waits_for_a_doctor_match_the_queueing_formulas() -> None:
-    from tieredcare.config.schema import Service
+    from tieredcare.config.service import Service
     from tieredcare.facilities import FacilityState
     from tieredcare.fast.waits import wait_for_doctor
     from tieredcare.queueing import mean_wait_hours

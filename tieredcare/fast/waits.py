@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tieredcare.config.schema import Service
+from tieredcare.config.service import Service
 from tieredcare.facilities import FacilityState
 from tieredcare.fast import njit
 from tieredcare.queueing import MAX_LOAD, cap_hours

@@ -49,7 +49,10 @@ def counters(data: dict, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> dic
     model.groups.finish()
     found = {f.name: np.asarray(getattr(model.counters, f.name))
              for f in dataclasses.fields(model.counters)}
-    return found | {"groups": model.groups.cells, "fund_paid": model.population.fund_paid}
+    pop = model.population
+    return found | {"groups": model.groups.cells, "fund_paid": pop.fund_paid,
+                    "contacts_good": pop.contacts_good, "contacts_bad": pop.contacts_bad,
+                    "team": pop.team}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -57,6 +60,7 @@ def test_compiled_and_numpy_paths_agree(case: str, monkeypatch: pytest.MonkeyPat
     compiled = counters(CASES[case], True, monkeypatch)
     numpy_path = counters(CASES[case], False, monkeypatch)
     assert compiled["onsets"].sum() > 0 and compiled["visits"].sum() > 0
+    assert compiled["contacts_good"].sum() > 0 and compiled["contacts_bad"].sum() > 0
     for name, values in numpy_path.items():
         np.testing.assert_array_equal(compiled[name], values, err_msg=name)
 

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare import fast
 from tieredcare.behaviour import contracts
 from tieredcare.config.family_doctor import Campaign, FamilyDoctor
 from tieredcare.config.policy import Policy
 from tieredcare.facilities import DoctorTeam
+from tieredcare.fast import scores
 from tieredcare.tiers import CITY, ELDERLY, LOW_INCOME
 
 if TYPE_CHECKING:
@@ -275,12 +277,19 @@ class FamilyDoctors:
             np.add.at(pop.contacts_bad, resident[own], ONE)
             return
         home = ep["home"][rows]
-        good = own & treated & (wait <= self.of_home(self.satisfactory_wait, home))
-        np.add.at(pop.contacts_good, resident[good], ONE)
-        np.add.at(pop.contacts_bad, resident[own & ~good], ONE)
-        home_centre = model.county.home_township_centre[home]
-        visitor = np.flatnonzero((pop.team[resident] < 0) & (fac == home_centre)
-                                 & ~ep["recovery"][rows])
+        if fast.ENABLED:
+            county = model.county
+            visitor = scores.score(rows, ep["resident"], ep["home"], ep["recovery"], fac, own,
+                                   wait, treated, self.satisfactory_wait, county.village_county,
+                                   pop.team, county.home_township_centre, pop.contacts_good,
+                                   pop.contacts_bad)
+        else:
+            good = own & treated & (wait <= self.of_home(self.satisfactory_wait, home))
+            np.add.at(pop.contacts_good, resident[good], ONE)
+            np.add.at(pop.contacts_bad, resident[own & ~good], ONE)
+            home_centre = model.county.home_township_centre[home]
+            visitor = np.flatnonzero((pop.team[resident] < 0) & (fac == home_centre)
+                                     & ~ep["recovery"][rows])
         offered = model.streams.uniform("signup_visit", ep["id"][rows[visitor]])
         visitor = visitor[offered < self.of_home(self.signup_at_visit, home[visitor])]
         if visitor.size:

@@ -47,6 +47,7 @@ from tieredcare.fast import draws as fast_draws
 from tieredcare.fast import experiences as fast_experiences
 from tieredcare.fast import lines as fast_lines
 from tieredcare.fast import queues as fast_queues
+from tieredcare.fast import scores as fast_scores
 from tieredcare.fast import tally
 from tieredcare.fast import waits as fast_waits
 from tieredcare.groups import GroupCounters, income_group_of, person_cell
@@ -141,6 +142,7 @@ class TieredCareModel(mesa.Model):
             fast_choice.warm_up(self)
             fast_contacts.warm_up(self)
             fast_queues.warm_up()
+            fast_scores.warm_up(self)
             fast_waits.warm_up(self.state, scenario.service)
             fast_lines.warm_up()
             fast_draws.warm_up()

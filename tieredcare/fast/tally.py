@@ -86,15 +86,16 @@ def count(cells, severity, rows, person, home, sev, place, masks, slots):  # pra
     """
     village_place, n_places = place
     counted = 0
-    for s in range(slots.size):
-        k = slots[s]
-        mask = masks[s]
-        for i in range(rows.size):
-            if mask[i]:
-                r = rows[i]
-                cells[k, np.int64(person[r]) * n_places + village_place[home[r]]] += 1.0
-                severity[k, sev[r] - 1] += 1.0
-                counted += 1
+    for i in range(rows.size):  # each event's cell once, then its slots
+        r = rows[i]
+        cell, level = np.int64(person[r]) * n_places + village_place[home[r]], sev[r] - 1
+        for s in range(slots.size):
+            # Adding 0 where the slot does not count the event: no branch to mispredict,
+            # and whole numbers add up exactly.
+            counts = masks[s][i]
+            cells[slots[s], cell] += counts
+            severity[slots[s], level] += counts
+            counted += counts
     return counted
 
 
@@ -115,13 +116,13 @@ def weigh(pending, pending_severity, rows, person, home, sev, place, weights,
         slots: Row of each slot in the pending tables [S].
     """
     village_place, n_places = place
-    for s in range(slots.size):
-        k, weight = slots[s], weights[s]
-        for i in range(rows.size):
-            r = rows[i]
-            cell = np.int64(person[r]) * n_places + village_place[home[r]]
-            pending[k, cell] += weight[i]
-            pending_severity[k, sev[r] - 1] += weight[i]
+    # Events in order within each slot, so each sum adds up as bincount adds it.
+    for i in range(rows.size):
+        r = rows[i]
+        cell, level = np.int64(person[r]) * n_places + village_place[home[r]], sev[r] - 1
+        for s in range(slots.size):
+            pending[slots[s], cell] += weights[s][i]
+            pending_severity[slots[s], level] += weights[s][i]
 
 
 def warm_up() -> None:

@@ -107,18 +107,24 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a.startswith((f"{b}.", f"{b}[")) or b.startswith((f"{a}.", f"{a}["))
 
 
-def member_config(config: dict, ensemble: Ensemble, member: int) -> dict:
-    """A resolved scenario with one member's calibrated values set, validated.
+def with_member(config: dict, ensemble: Ensemble, member: int) -> dict:
+    """A copy of a resolved scenario with one member's calibrated values set, not validated.
 
     Scale factors multiply the scenario's own entries, so the scenario is copied first.
-
-    Raises:
-        pydantic.ValidationError: If the member's values make the scenario invalid.
     """
     data = copy.deepcopy(config)
     for key, value in ensemble.applied(config, member).items():
         set_path(data, key, value)
-    return resolved_dict(Scenario.model_validate(data))
+    return data
+
+
+def member_config(config: dict, ensemble: Ensemble, member: int) -> dict:
+    """A resolved scenario with one member's calibrated values set, validated.
+
+    Raises:
+        pydantic.ValidationError: If the member's values make the scenario invalid.
+    """
+    return resolved_dict(Scenario.model_validate(with_member(config, ensemble, member)))
 
 
 # ----------------------------------------------------------------------------- statistics

@@ -31,7 +31,8 @@ class RunTask:
 
     Attributes:
         run_id: The run's id (fingerprint of ``scenario``).
-        scenario: The resolved scenario as plain data, its ``seed`` set.
+        scenario: The resolved scenario as plain data (with an ensemble member's values
+            set, validated when the run starts), its ``seed`` set.
         base_dir: Directory relative paths in the scenario refer to.
         run_dir: Folder the run's files go to (``<sweep>/runs/<run_id>``).
         outputs: Tables kept besides the summary: timeseries, facilities, flows, groups.

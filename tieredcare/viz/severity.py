@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from tieredcare.tiers import TIERS
-from tieredcare.viz.canvas import TIER_COLOURS, finish, new_figure, set_title, set_xlabel
+from tieredcare.viz.canvas import finish, new_figure, set_title, set_xlabel
+from tieredcare.viz.charts.common import stacked_tiers
 from tieredcare.viz.fonts import language
 from tieredcare.viz.labels import (
     dimension_label,
@@ -32,8 +33,6 @@ from tieredcare.viz.labels import (
 SEVERITY = "severity"
 TREATED_SHARES = tuple(f"treated_share_{tier}" for tier in TIERS)
 """Share of an episode group's treated episodes treated at each tier (they add up to 1)."""
-SEGMENT_LABEL_MIN = 6.0
-"""Smallest stacked segment (%) that is labelled with its value."""
 ROTATE_CHARACTERS = 20
 """Scenario names in a severity panel longer than this, together, are drawn slanted."""
 
@@ -112,8 +111,7 @@ def severity_shares(table: pd.DataFrame, *, baseline: str | None = None, lang: s
                 if math.isfinite(treated):
                     name += "\n" + phrase("treated_n", lang, n=f"{int(round(treated)):,}")
                 names.append(name)
-            _stacked_columns(ax, table.set_index("severity").reindex(severities), names,
-                             shown)
+            _stacked(ax, table.set_index("severity").reindex(severities), names, shown)
             ax.set_ylabel(phrase("treated_axis", lang))
             set_xlabel(chart, dimension_label(SEVERITY, lang))
             axes = [ax]
@@ -122,7 +120,7 @@ def severity_shares(table: pd.DataFrame, *, baseline: str | None = None, lang: s
             names = [scenario_label(s, lang, baseline) for s in scenarios]
             for ax, severity in zip(axes, severities, strict=True):
                 rows = table[table["severity"] == severity].set_index("scenario")
-                _stacked_columns(ax, rows.reindex(scenarios), names, shown)
+                _stacked(ax, rows.reindex(scenarios), names, shown)
                 ax.set_title(group_label(SEVERITY, severity, lang))
                 if sum(len(n) for n in names) > ROTATE_CHARACTERS:
                     ax.tick_params(axis="x", labelrotation=35)
@@ -139,24 +137,9 @@ def severity_shares(table: pd.DataFrame, *, baseline: str | None = None, lang: s
         return finish(figure)
 
 
-def _stacked_columns(ax: Axes, shares: pd.DataFrame, names: list[str],
-                     shown: dict[str, Patch]) -> None:
-    """Vertical bars stacked by tier (village at the bottom), values inside large segments."""
-    bottom = np.zeros(len(shares))
-    x = np.arange(len(shares))
-    for tier in TIERS:
-        values = shares[f"treated_share_{tier}"].fillna(0.0).to_numpy(float) * 100
-        if not values.any():
-            continue
-        ax.bar(x, values, bottom=bottom, color=TIER_COLOURS[tier], width=0.62,
-               edgecolor="white", linewidth=0.6, zorder=2)
-        shown.setdefault(tier, Patch(color=TIER_COLOURS[tier]))
-        for i, (start, height) in enumerate(zip(bottom, values, strict=True)):
-            if height >= SEGMENT_LABEL_MIN:
-                dark = tier in ("village", "county", "province")
-                ax.text(x[i], start + height / 2, f"{height:.0f}", ha="center", va="center",
-                        fontsize=7.5, color="white" if dark else "black", zorder=3)
-        bottom += values
-    ax.set_xticks(x, names)
+
+def _stacked(ax: Axes, shares: pd.DataFrame, names: list[str], shown: dict[str, Patch]
+             ) -> None:
+    """Upright bars of the treated shares stacked by tier (village at the bottom)."""
+    stacked_tiers(ax, shares, "treated_share_{tier}", names, shown, zorder=2)
     ax.set_xlim(-0.6, len(shares) - 0.4)
-    ax.grid(axis="x", visible=False)

@@ -29,3 +29,17 @@ def test_each_worker_uses_its_share_of_the_cores(kind: type) -> None:
         threads = [r for _, r in executor.map_unordered(
             operator.call, [numba.get_num_threads] * 4)]
     assert threads == [expected] * 4
+
+
+def test_a_remote_scheduler_runs_tasks_on_its_own_workers() -> None:
+    from dask.distributed import LocalCluster
+
+    # A real cluster started apart from the executor, reached by its scheduler's address.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        with DaskExecutor(scheduler=cluster.scheduler_address) as executor:
+            assert executor.workers == 1
+            assert executor.describe()["scheduler"] == cluster.scheduler_address
+            results = sorted(r for _, r in executor.map_unordered(abs, [-3, -1, 2]))
+        assert cluster.status.name == "running"  # closing the executor leaves it running
+    assert results == [1, 2, 3]

@@ -30,6 +30,7 @@ from tieredcare.experiments import (
     reproduce,
     run_sweep,
 )
+from tieredcare.experiments.tables import consolidate
 from tieredcare.results import write_run
 from tieredcare.run import simulate
 from tieredcare.sweep_cli import _print_report, register
@@ -104,7 +105,7 @@ def test_consolidation_streams_in_chunks(grid_sweep: tuple[Path, Path], tmp_path
     _, out = grid_sweep
     store = SweepStore(out)
     whole = sorted_summary(out)
-    store.consolidate(store.read_design(), chunk=2)  # three batches of two runs
+    consolidate(store, store.read_design(), chunk=2)  # three batches of two runs
     pd.testing.assert_frame_equal(sorted_summary(out), whole)
 
 

@@ -87,6 +87,10 @@ def test_every_point_runs_on_every_member(swept: tuple[Path, Path]) -> None:
     # Running order: a full pass over points and members before the next seed.
     order = plan.unique_runs()
     assert order["replicate"].is_monotonic_increasing
+    # The scenario each run was given, once validated, is the one its id fingerprints.
+    for rid in runs["run_id"].unique():
+        stored = json.loads((out / "runs" / rid / "summary.json").read_text(encoding="utf-8"))
+        assert stored["config_hash"] == rid
     # Each run carries its member's values; the scale factor multiplies the base's rates.
     base = load_scenario(path.parent / "base.yaml").scenario
     row = runs[(runs["member"] == 1) & (runs["point"] == 1)].iloc[0]

@@ -28,7 +28,7 @@ from tieredcare.viz import (
     severity_shares,
     severity_table,
 )
-from tieredcare.viz.equity import EQUITY_INDICATORS, TREATED_SHARES
+from tieredcare.viz.equity import EQUITY_INDICATORS
 from tieredcare.viz.labels import (
     axis_label,
     dimension_label,
@@ -37,6 +37,7 @@ from tieredcare.viz.labels import (
     indicator_label,
     is_share,
 )
+from tieredcare.viz.severity import TREATED_SHARES
 
 INCOME = ["low", "middle", "high"]
 

@@ -1,7 +1,8 @@
 """Scenario sweeps: many policy settings × many seeds, on a laptop or a cluster.
 
-What is varied (:mod:`.sweepfile`), how it is sampled (:mod:`.designs`), where runs
-execute (:mod:`.executors`) and how results are stored (:mod:`.store`) are kept apart;
+What is varied (:mod:`.sweepfile`, with the keys in :mod:`.spec` and the parameters in
+:mod:`.parameters`), how it is sampled (:mod:`.designs`), where runs execute
+(:mod:`.executors`) and how results are stored (:mod:`.store`) are kept apart;
 :func:`run_sweep` ties them together. A typical session::
 
     from tieredcare.experiments import prepare, run_sweep, ProcessExecutor, analyze_sweep
@@ -26,9 +27,10 @@ from tieredcare.experiments.executors import (
 from tieredcare.experiments.plan import RunPlan, plan_sweep, run_id
 from tieredcare.experiments.reproduce import Check, reproduce
 from tieredcare.experiments.sensitivity import Sensitivity, morris_indices, sobol_indices
+from tieredcare.experiments.spec import SweepFile
 from tieredcare.experiments.store import SweepStore
 from tieredcare.experiments.sweep import SessionReport, prepare, run_sweep
-from tieredcare.experiments.sweepfile import Sweep, SweepFile, load_sweep
+from tieredcare.experiments.sweepfile import Sweep, load_sweep
 from tieredcare.experiments.worker import RunRecord, RunTask, execute_run
 
 __all__ = [

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from tieredcare.experiments.designs import POINT
+from tieredcare.experiments.intervals import t_half_width
 from tieredcare.experiments.members import ENSEMBLE_STATS, MEMBER, combine_members, member_means
 from tieredcare.experiments.plan import REPLICATE, RUN_ID, SEED
 from tieredcare.experiments.store import INDICATOR, VALUE
@@ -69,13 +69,6 @@ def _over_members(table: pd.DataFrame, summary: pd.DataFrame, level: float) -> p
     table = table.drop(columns=["mean", "ci_low", "ci_high"]).merge(
         combined, on=keys, how="left", validate="one_to_one")
     return table.astype({"members": "Int64"})  # missing where no run defines the indicator
-
-
-def t_half_width(sd: np.ndarray, n: np.ndarray, level: float) -> np.ndarray:
-    """Half-width of the t-interval; NaN where fewer than two values."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dof = np.where(n >= 2, n - 1, np.nan)
-        return stats.t.ppf(0.5 + level / 2, dof) * sd / np.sqrt(n)
 
 
 def with_parameters(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from tieredcare.experiments.store import (
     SUMMARY,
     SweepStore,
 )
+from tieredcare.experiments.tables import consolidate
 from tieredcare.streams import stream_seed
 
 
@@ -91,7 +92,7 @@ def analyze_sweep(path: str | Path, *, level: float = 0.95, resamples: int = 100
         raise ConfigError.one("--reference", "", f"{reference}; allowed: a design point, 0 "
                               f"to {points - 1}")
     if manifest.get("status") != "complete" or not store.path(SUMMARY).is_file():
-        store.consolidate(store.read_design())
+        consolidate(store, store.read_design())
     summary = store.read_summary()
     if summary.empty:
         raise ConfigError.one(store.root, "", "no finished runs yet; run or resume the sweep "

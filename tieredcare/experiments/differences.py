@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tieredcare.experiments.aggregate import t_half_width, with_parameters
+from tieredcare.experiments.aggregate import with_parameters
 from tieredcare.experiments.designs import POINT
+from tieredcare.experiments.intervals import t_half_width
 from tieredcare.experiments.members import ENSEMBLE_STATS, MEMBER, combine_members, member_means
 from tieredcare.experiments.plan import REPLICATE
 from tieredcare.experiments.store import INDICATOR, VALUE

@@ -161,15 +161,16 @@ class DaskExecutor(Executor):
 
         self.scheduler = scheduler
         self._cluster = None
+        # A remote cluster's workers are sized by whoever started them: left as they are.
+        self._kernel_threads: int | None = None
         if scheduler is None:
             n = workers or os.cpu_count() or 1
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                          dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = Client(self._cluster)
+            self._kernel_threads = threads_per_worker(n)
         else:
             self.client = Client(scheduler, timeout="60s")
-        # A remote cluster's workers are sized by whoever started them.
-        self._kernel_threads = threads_per_worker(n) if scheduler is None else None
         self._threads = (0.0, 0)
 
     @property

@@ -37,6 +37,7 @@ from scipy import stats
 from tieredcare.calibration.members import Ensemble, check_calibrated_keys, load_ensemble
 from tieredcare.config import ConfigError, ConfigProblem, Scenario, resolved_dict
 from tieredcare.config.keys import set_path
+from tieredcare.experiments.intervals import t_quantile
 
 MEMBER = "member"
 """Column of the runs and summary tables naming the ensemble member a run used."""
@@ -106,18 +107,24 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a.startswith((f"{b}.", f"{b}[")) or b.startswith((f"{a}.", f"{a}["))
 
 
-def member_config(config: dict, ensemble: Ensemble, member: int) -> dict:
-    """A resolved scenario with one member's calibrated values set, validated.
+def with_member(config: dict, ensemble: Ensemble, member: int) -> dict:
+    """A copy of a resolved scenario with one member's calibrated values set, not validated.
 
     Scale factors multiply the scenario's own entries, so the scenario is copied first.
-
-    Raises:
-        pydantic.ValidationError: If the member's values make the scenario invalid.
     """
     data = copy.deepcopy(config)
     for key, value in ensemble.applied(config, member).items():
         set_path(data, key, value)
-    return resolved_dict(Scenario.model_validate(data))
+    return data
+
+
+def member_config(config: dict, ensemble: Ensemble, member: int) -> dict:
+    """A resolved scenario with one member's calibrated values set, validated.
+
+    Raises:
+        pydantic.ValidationError: If the member's values make the scenario invalid.
+    """
+    return resolved_dict(Scenario.model_validate(with_member(config, ensemble, member)))
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -147,10 +154,8 @@ def combine_members(per_member: pd.DataFrame, keys: list[str], mean: str,
     between = np.nan_to_num(table["_between"].to_numpy(float))
     table["stochastic_sd"] = np.sqrt(within)
     table["parameter_sd"] = np.sqrt(np.maximum(between - within, 0.0))
-    r = table["replicates"].to_numpy(float)
-    with np.errstate(invalid="ignore"):
-        t = stats.t.ppf(0.5 + level / 2, np.where(r >= 2, r - 1, np.nan))
-    seed_half = t * table["stochastic_sd"]
+    # stochastic_sd is already the standard error of a member's mean: only the t quantile.
+    seed_half = t_quantile(table["replicates"].to_numpy(float), level) * table["stochastic_sd"]
     half = np.hypot(seed_half, stats.norm.ppf(0.5 + level / 2) * table["parameter_sd"])
     value = table[mean]
     table["ci_low"], table["ci_high"] = value - half, value + half

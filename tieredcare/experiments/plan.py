@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from tieredcare.config import ConfigError, ConfigProblem
 from tieredcare.experiments.designs import POINT, SCENARIO_FILE, Design, make_design
-from tieredcare.experiments.members import MEMBER, member_config
+from tieredcare.experiments.members import MEMBER, member_config, with_member
 from tieredcare.experiments.points import Base, build_point, point_problems
 from tieredcare.experiments.sweepfile import Sweep
 from tieredcare.streams import replicate_seeds
@@ -77,10 +77,14 @@ class RunPlan:
         return order.drop_duplicates(RUN_ID)
 
     def scenario_of(self, point: int, seed: int, member: int | None = None) -> dict:
-        """The resolved scenario of one run (with the member's calibrated values)."""
+        """The scenario of one run: its point's, with the member's calibrated values set.
+
+        A member's values are not validated again here: :func:`plan_sweep` has validated
+        every point on every member, and the worker validates the scenario it runs.
+        """
         scenario = self.scenarios[point]
         if member is not None and self.sweep.ensemble is not None:
-            scenario = member_config(scenario, self.sweep.ensemble, member)
+            scenario = with_member(scenario, self.sweep.ensemble, member)
         return {**scenario, "seed": int(seed)}
 
 

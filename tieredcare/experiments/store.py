@@ -15,36 +15,32 @@ and renamed into place, so it appears whole or not at all)::
 
 A run is done if and only if ``runs/<run_id>/summary.json`` exists. The summary table is
 always rebuilt from the run folders, never appended to, so resuming cannot duplicate rows.
+
+:class:`SweepStore` holds the paths and the bookkeeping of a resumable sweep (which runs
+are done or failed, whether a folder may be written, the lock); the manifest's contents
+are made in :mod:`.manifest`, the consolidated tables in :mod:`.tables`, and a run's
+folder is written by :mod:`.worker`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
 import shutil
-import tempfile
-import traceback
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
-from tieredcare.calibration.members import TABLE as ENSEMBLE_TABLE
+from tieredcare.atomic import write_json, write_parquet
 from tieredcare.config import ConfigError
 from tieredcare.experiments.designs import POINT
-from tieredcare.experiments.members import MEMBER
-from tieredcare.experiments.plan import REPLICATE, RUN_ID, SEED, RunPlan, storable
+from tieredcare.experiments.plan import RunPlan
 from tieredcare.outputs import OutputTarget, check_output, manifest_kind
-from tieredcare.results import git_commit, package_versions
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -60,7 +56,6 @@ RUN_ERROR = "error.json"
 RUN_SCENARIO = "scenario.yaml"
 LOCK = ".lock"
 INDICATOR, VALUE = "indicator", "value"
-EXTRA_PACKAGES = ("SALib", "dask", "distributed")
 
 try:  # advisory locks exist on POSIX only
     import fcntl
@@ -249,234 +244,6 @@ class SweepStore:
                 if fcntl is not None:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
-    # ------------------------------------------------------------------ summary table
-
-    def consolidate(self, runs: pd.DataFrame, chunk: int = 2000) -> int:
-        """Rebuild ``summary.parquet`` from the finished runs' folders.
-
-        Reads ``chunk`` runs' summaries at a time and streams them to the file, so memory
-        does not grow with the number of runs.
-
-        Args:
-            runs: The design table (``design.parquet``).
-            chunk: Runs read per batch.
-
-        Returns:
-            Rows written: finished runs × indicators.
-        """
-        done = runs[runs[RUN_ID].isin(self.done_ids())]
-        return _stream_parquet(self.path(SUMMARY), (
-            self._long(done.iloc[start:start + chunk])
-            for start in range(0, max(len(done), 1), chunk)))
-
-    def consolidate_groups(self, runs: pd.DataFrame, chunk: int = 500) -> int:
-        """Rebuild ``groups.parquet`` from the finished runs' ``groups.parquet`` files.
-
-        Streams ``chunk`` runs at a time, so memory does not grow with the sweep. Nothing
-        is written if no finished run kept its group table.
-
-        Args:
-            runs: The design table (``design.parquet``).
-            chunk: Runs read per batch.
-
-        Returns:
-            Rows written.
-        """
-        done = runs[runs[RUN_ID].isin(self.done_ids())]
-        kept = {r for r in done[RUN_ID].unique() if (self.run_dir(r) / GROUPS).is_file()}
-        done = done[done[RUN_ID].isin(kept)]
-        if done.empty:
-            self.path(GROUPS).unlink(missing_ok=True)
-            return 0
-        labels = id_columns(done)
-        ids = pd.Series(done[RUN_ID].unique())
-        # Each design row gets its run's table (identical points, or members, share a run).
-        return _stream_parquet(self.path(GROUPS), (
-            done[labels].merge(pd.concat(
-                [pd.read_parquet(self.run_dir(r) / GROUPS).assign(run_id=r)
-                 for r in ids.iloc[start:start + chunk]], ignore_index=True),
-                on=RUN_ID, how="inner", validate="many_to_many")
-            for start in range(0, len(ids), chunk)))
-
-    def _long(self, runs: pd.DataFrame) -> pd.DataFrame:
-        """Runs × indicators in long format, parameter columns repeated on every row.
-
-        Identical design points share a run; each of their (point, replicate) rows gets
-        the run's indicators.
-        """
-        ids, names, values = [], [], []
-        for rid in runs[RUN_ID].drop_duplicates():
-            for name, value in self.read_run_summary(rid)["indicators"].items():
-                ids.append(rid)
-                names.append(name)
-                values.append(np.nan if value is None else float(value))
-        long = pd.DataFrame({RUN_ID: pd.Series(ids, dtype=object),
-                             INDICATOR: pd.Series(names, dtype=object),
-                             VALUE: np.asarray(values, dtype=np.float64)})
-        long = runs.merge(long, on=RUN_ID, how="inner", validate="many_to_many")
-        head = [*id_columns(runs), INDICATOR, VALUE]
-        return long[head + [c for c in runs.columns if c not in head]]
-
     def read_summary(self) -> pd.DataFrame:
         """``summary.parquet``: one row per run × indicator."""
         return pd.read_parquet(self.path(SUMMARY))
-
-
-def id_columns(runs: pd.DataFrame) -> list[str]:
-    """Columns naming a row of the design: run id, point, (member,) replicate, seed."""
-    member = [MEMBER] if MEMBER in runs.columns else []
-    return [RUN_ID, POINT, *member, REPLICATE, SEED]
-
-
-def _stream_parquet(target: Path, frames: Iterable[pd.DataFrame]) -> int:
-    """Write tables one after the other into one Parquet file, atomically.
-
-    Args:
-        target: The file to replace.
-        frames: Tables with the same columns (each may be read only when its turn comes).
-
-    Returns:
-        Rows written.
-    """
-    tmp = _temp_path(target)
-    rows, writer = 0, None
-    try:
-        for frame in frames:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table.cast(writer.schema))
-            rows += table.num_rows
-        if writer is not None:
-            writer.close()
-            os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return rows
-
-
-def _temp_path(target: Path) -> str:
-    """A temporary file beside ``target``, with the permissions a new file would get."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes files private to the owner
-    return tmp
-
-
-# ----------------------------------------------------------------------------- run folders
-
-
-def write_failure(run_dir: Path, run_id: str, seed: int, error: BaseException | str,
-                  wall_seconds: float, scenario_yaml: str | None = None) -> str:
-    """Record a failed run as ``runs/<run_id>/error.json`` (written atomically).
-
-    A folder that already holds a summary is left alone: a finished run is never replaced
-    by a later failure of the same run (e.g. a duplicate attempt after a lost worker).
-
-    Args:
-        run_dir: The run's folder.
-        run_id: The run's id.
-        seed: The run's seed.
-        error: The exception, or its text.
-        wall_seconds: Time spent before failing.
-        scenario_yaml: The run's resolved scenario, kept to debug it.
-
-    Returns:
-        The one-line error message.
-    """
-    if isinstance(error, BaseException):
-        message = "".join(traceback.format_exception_only(error)).strip()
-        text = "".join(traceback.format_exception(error))
-    else:
-        message, text = error.strip().splitlines()[-1] if error.strip() else "", error
-    if (run_dir / RUN_SUMMARY).is_file():
-        return message
-    with suppress(OSError), staged_folder(run_dir, replace=lambda _: True) as tmp:
-        if scenario_yaml is not None:
-            atomic_write_text(tmp / RUN_SCENARIO, scenario_yaml)
-        write_json(tmp / RUN_ERROR, {
-            "run_id": run_id, "seed": seed, "error": message, "traceback": text,
-            "wall_seconds": round(wall_seconds, 3), "host": platform.node(), "pid": os.getpid(),
-            "time": now()})
-    return message
-
-
-# ----------------------------------------------------------------------------- manifest
-
-
-def new_manifest(plan: RunPlan, *, command: list[str] | None = None) -> dict[str, Any]:
-    """The manifest of a sweep: enough to run it again and to check any of its runs.
-
-    Args:
-        plan: The sweep's plan.
-        command: The command line that started it.
-
-    Returns:
-        The manifest (``counts`` and ``sessions`` are filled in as sessions run).
-    """
-    sweep, spec = plan.sweep, plan.sweep.spec
-    return {
-        "kind": "sweep",
-        "name": sweep.name,
-        "description": spec.description,
-        "sweep_hash": plan.sweep_hash,
-        "sweep_file": str(sweep.path.resolve()),
-        "sweep_text": sweep.text,
-        "design": spec.design,
-        "parameters": spec.parameters,
-        "samples": spec.samples,
-        "levels": spec.levels if spec.design == "morris" else None,
-        "replicates": spec.replicates,
-        "seed": spec.seed,
-        "replicate_seeds": list(plan.seeds),
-        "points": len(plan.design.points),
-        "runs": len(plan.runs),
-        "unique_runs": int(plan.runs[RUN_ID].nunique()),
-        "design_summary": design_summary(plan),
-        "salib_problem": plan.design.problem,
-        "ensemble": ensemble_record(plan),
-        "bases": [{"file": str(b.file.resolve()), "base_dir": str(b.base_dir),
-                   "overrides": b.overrides} for b in sweep.bases],
-        "base_config": sweep.bases[0].config if spec.design != "scenarios" else None,
-        "outputs": list(spec.outputs),
-        "command": command,
-        "created": now(),
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "status": "running",
-        "counts": {},
-        "sessions": [],
-    }
-
-
-def ensemble_record(plan: RunPlan) -> dict[str, Any] | None:
-    """The ensemble a sweep runs on: folder, members used, calibrated keys, table digest."""
-    ensemble = plan.sweep.ensemble
-    if ensemble is None:
-        return None
-    table = ensemble.folder / ENSEMBLE_TABLE
-    return {"folder": str(ensemble.folder.resolve()), "members": plan.sweep.members,
-            "size": ensemble.size, "parameters": sorted(ensemble.scale),
-            "table_sha256": hashlib.sha256(table.read_bytes()).hexdigest()}
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python, of the packages results depend on, and of the sweep tools."""
-    return package_versions(EXTRA_PACKAGES)
-
-
-def design_summary(plan: RunPlan) -> dict[str, Any]:
-    """For each parameter: its range and number of distinct values, or its values."""
-    summary: dict[str, Any] = {}
-    points = storable(plan.design.points)
-    for name in plan.design.parameters:
-        column = points[name]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            summary[name] = {"min": column.min().item(), "max": column.max().item(),
-                             "distinct": int(column.nunique())}
-        else:
-            summary[name] = {"values": column.drop_duplicates().tolist()[:50],
-                             "distinct": int(column.nunique())}
-    return summary

@@ -2,7 +2,8 @@
 
 :func:`run_sweep` ties the parts together; each part lives in its own module (what is
 varied: :mod:`.sweepfile`; how it is sampled: :mod:`.designs`; where runs execute:
-:mod:`.executors`; how results are stored: :mod:`.store`).
+:mod:`.executors`; how results are stored: :mod:`.store`, with the manifest in
+:mod:`.manifest` and the consolidated tables in :mod:`.tables`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,20 @@ import pandas as pd
 
 from tieredcare.experiments.designs import POINT
 from tieredcare.experiments.executors import Executor
+from tieredcare.experiments.manifest import new_manifest
 from tieredcare.experiments.members import MEMBER
 from tieredcare.experiments.plan import RUN_ID, SEED, RunPlan, plan_sweep
-from tieredcare.experiments.store import SweepStore, new_manifest, now, write_failure
+from tieredcare.experiments.store import SweepStore, now
 from tieredcare.experiments.sweepfile import MAX_RUNS, load_sweep
-from tieredcare.experiments.worker import DONE, FAILED, RunRecord, RunTask, execute_run
+from tieredcare.experiments.tables import consolidate, consolidate_groups
+from tieredcare.experiments.worker import (
+    DONE,
+    FAILED,
+    RunRecord,
+    RunTask,
+    execute_run,
+    write_failure,
+)
 from tieredcare.outputs import OutputTarget
 
 DEFAULT_ROOT = Path("results") / "sweeps"
@@ -184,8 +194,8 @@ def tasks(plan: RunPlan, store: SweepStore, runs: pd.DataFrame) -> Iterable[RunT
 def _finish(plan: RunPlan, store: SweepStore, executor: Executor, report: SessionReport,
             command: list[str] | None) -> None:
     """Rebuild the summary table and record the session and the counts in the manifest."""
-    store.consolidate(plan.runs)
-    store.consolidate_groups(plan.runs)
+    consolidate(store, plan.runs)
+    consolidate_groups(store, plan.runs)
     ids = set(plan.runs[RUN_ID])
     done, failed = len(store.done_ids() & ids), len(store.failed_ids() & ids)
     if report.status != "interrupted":

@@ -3,7 +3,8 @@
 :func:`execute_run` is a pure function of its task (the resolved scenario and its seed),
 so any executor and any number of workers give the same files. It never raises for a
 failing run: the error and its traceback are written to ``error.json`` and returned in a
-small record, and the sweep goes on.
+small record, and the sweep goes on (:func:`write_failure` also records a run whose
+worker was lost).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import os
 import platform
 import time
+import traceback
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from tieredcare.atomic import atomic_write_text, staged_folder, write_json, write_parquet
 from tieredcare.config import Scenario, dump_yaml, scenario_hash
-from tieredcare.experiments.store import RUN_SCENARIO, RUN_SUMMARY, write_failure
+from tieredcare.experiments.store import RUN_ERROR, RUN_SCENARIO, RUN_SUMMARY, now
 from tieredcare.run import RunOutput, simulate
 
 DONE, FAILED = "done", "failed"
@@ -28,7 +31,8 @@ class RunTask:
 
     Attributes:
         run_id: The run's id (fingerprint of ``scenario``).
-        scenario: The resolved scenario as plain data, its ``seed`` set.
+        scenario: The resolved scenario as plain data (with an ensemble member's values
+            set, validated when the run starts), its ``seed`` set.
         base_dir: Directory relative paths in the scenario refer to.
         run_dir: Folder the run's files go to (``<sweep>/runs/<run_id>``).
         outputs: Tables kept besides the summary: timeseries, facilities, flows, groups.
@@ -107,3 +111,38 @@ def write_run_folder(task: RunTask, output: RunOutput, scenario_yaml: str) -> No
             "wall_seconds": round(output.wall_seconds, 3), "host": platform.node(),
             "pid": os.getpid(), "indicators": output.summary, "episodes": output.episodes,
             "timeline": getattr(output, "timeline", [])})
+
+
+def write_failure(run_dir: Path, run_id: str, seed: int, error: BaseException | str,
+                  wall_seconds: float, scenario_yaml: str | None = None) -> str:
+    """Record a failed run as ``runs/<run_id>/error.json`` (written atomically).
+
+    A folder that already holds a summary is left alone: a finished run is never replaced
+    by a later failure of the same run (e.g. a duplicate attempt after a lost worker).
+
+    Args:
+        run_dir: The run's folder.
+        run_id: The run's id.
+        seed: The run's seed.
+        error: The exception, or its text.
+        wall_seconds: Time spent before failing.
+        scenario_yaml: The run's resolved scenario, kept to debug it.
+
+    Returns:
+        The one-line error message.
+    """
+    if isinstance(error, BaseException):
+        message = "".join(traceback.format_exception_only(error)).strip()
+        text = "".join(traceback.format_exception(error))
+    else:
+        message, text = error.strip().splitlines()[-1] if error.strip() else "", error
+    if (run_dir / RUN_SUMMARY).is_file():
+        return message
+    with suppress(OSError), staged_folder(run_dir, replace=lambda _: True) as tmp:
+        if scenario_yaml is not None:
+            atomic_write_text(tmp / RUN_SCENARIO, scenario_yaml)
+        write_json(tmp / RUN_ERROR, {
+            "run_id": run_id, "seed": seed, "error": message, "traceback": text,
+            "wall_seconds": round(wall_seconds, 3), "host": platform.node(), "pid": os.getpid(),
+            "time": now()})
+    return message

@@ -10,8 +10,8 @@ Load a results folder, draw its charts, save them, or write a one-file HTML brie
     write_report("results/demo", lang="en")            # results/demo/report.html
 
 Each chart function (:mod:`tieredcare.viz.charts`, the sweep charts of
-:mod:`tieredcare.viz.levers`, and for the indicators by group
-:mod:`tieredcare.viz.equity`) also takes DataFrames directly.
+:mod:`tieredcare.viz.levers`, and for the indicators by group :mod:`tieredcare.viz.equity`
+and :mod:`tieredcare.viz.severity`) also takes DataFrames directly.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ _EXPORTS = {
     "save_figure": "canvas",
     "sensitivity_chart": "charts.sensitivity",
     "series_bands": "charts.series",
-    "severity_shares": "equity",
-    "severity_table": "equity",
+    "severity_shares": "severity",
+    "severity_table": "severity",
     "tier_share_table": "charts.shares",
     "tier_shares": "charts.shares",
     "time_series": "charts.series",

@@ -1,15 +1,12 @@
-"""Charts of the indicators by group: equity by income group, and where each severity is treated.
+"""The equity chart: indicators by group (income groups by default), per scenario.
 
-Both read the group tables of a results folder (``groups.parquet``; for a comparison also
-``compare_groups.parquet``, the paired differences by group). As the other charts, each
-has a ``*_table`` function that turns the folder's tables into what is drawn, and a chart
-function that draws it:
-
-- :func:`equity_chart` (from :func:`equity_table`): an indicator per panel, a bar per
-  group (income groups by default) and scenario; a comparison's scenario bars carry the
-  95 % interval of their paired difference from the baseline.
-- :func:`severity_shares` (from :func:`severity_table`): stacked shares of the treated
-  episodes of each severity (1–4) by tier, the same tier colours as ``tier_shares``.
+It reads the group tables of a results folder (``groups.parquet``; for a comparison
+``compare_groups.parquet``, the paired differences by group). As the other charts, it has
+a ``*_table`` function that turns the folder's tables into what is drawn, and a chart
+function that draws it: :func:`equity_chart` (from :func:`equity_table`) draws an
+indicator per panel, a bar per group and scenario; a comparison's scenario bars carry the
+95 % interval of their paired difference from the baseline. Where each severity is
+treated is drawn by :mod:`tieredcare.viz.severity`.
 """
 
 from __future__ import annotations
@@ -25,10 +22,8 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from tieredcare.tiers import TIERS
 from tieredcare.viz.canvas import (
     SCENARIO_COLOURS,
-    TIER_COLOURS,
     finish,
     new_figure,
     scenario_colours,
@@ -47,7 +42,6 @@ from tieredcare.viz.labels import (
     is_share,
     phrase,
     scenario_label,
-    tier_label,
 )
 from tieredcare.viz.loaders import replicates as replicates_text
 
@@ -55,9 +49,6 @@ EQUITY_INDICATORS = ("forgone_care", "oop_per_episode", "catastrophic_share", "p
 """Indicators of the equity chart: care forgone, what a treated episode costs the patient,
 catastrophic spending, and how much of their outpatient care is at the primary level."""
 EQUITY_DIMENSION = "income"
-TREATED_SHARES = tuple(f"treated_share_{tier}" for tier in TIERS)
-"""Share of an episode group's treated episodes treated at each tier (they add up to 1)."""
-SEVERITY = "severity"
 EQUITY_COLUMNS = ["scenario", "indicator", "dimension", "group", "value", "difference",
                   "ci_low", "ci_high", "replicates"]
 TICK_CELLS = 10
@@ -68,10 +59,6 @@ UPRIGHT_BARS = 2
 """With more bars than this per group, the numbers above them are written upwards."""
 CLEAR_MARK = "*"
 """Marks a difference whose interval excludes zero (the Chinese font has no bold)."""
-SEGMENT_LABEL_MIN = 6.0
-"""Smallest stacked segment (%) that is labelled with its value."""
-ROTATE_CHARACTERS = 20
-"""Scenario names in a severity panel longer than this, together, are drawn slanted."""
 
 
 # ----------------------------------------------------------------------------- availability
@@ -83,14 +70,6 @@ def has_equity(table: pd.DataFrame | None, dimension: str = EQUITY_DIMENSION,
     if table is None or table.empty or not {"indicator", "dimension"} <= set(table.columns):
         return False
     rows = table[(table["dimension"] == dimension) & table["indicator"].isin(indicators)]
-    return not rows.empty
-
-
-def has_severity(table: pd.DataFrame | None) -> bool:
-    """Whether a group table holds the treated shares by severity."""
-    if table is None or table.empty or not {"indicator", "dimension"} <= set(table.columns):
-        return False
-    rows = table[(table["dimension"] == SEVERITY) & table["indicator"].isin(TREATED_SHARES)]
     return not rows.empty
 
 
@@ -308,122 +287,3 @@ def _level(indicator: str, shown: float) -> str:
 def _signed(value: float) -> str:
     """'+1.2' or '−0.07' (a true minus sign)."""
     return f"{value:+.{_digits(abs(value))}f}".replace("-", "\u2212")
-
-
-# ----------------------------------------------------------------------------- severity
-
-
-def severity_table(groups: pd.DataFrame, *, scenario: str = "run",
-                   scenarios: Sequence[str] | None = None) -> pd.DataFrame:
-    """Where each severity's treated episodes were treated, per scenario.
-
-    Args:
-        groups: A run's ``groups.parquet``, or a comparison's (with ``scenario`` and
-            ``replicate``: the mean over replicates is taken).
-        scenario: Name of the single run (a run's table).
-        scenarios: Scenarios in order (default: the table's order).
-
-    Returns:
-        One row per scenario × severity (columns ``scenario``, ``severity``), columns
-        ``treated_share_<tier>`` (shares 0–1 that add up to 1) and ``treated`` (treated
-        episodes of the severity; NaN where the table has no counts, as in a comparison).
-    """
-    rows = groups[(groups["dimension"] == SEVERITY) & groups["indicator"].isin(TREATED_SHARES)]
-    if "scenario" not in rows.columns:
-        rows = rows.assign(scenario=scenario)
-    order = list(scenarios) if scenarios is not None else list(dict.fromkeys(rows["scenario"]))
-    rows = rows[rows["scenario"].isin(order)]
-    shares = rows.pivot_table(index=["scenario", "group"], columns="indicator",
-                              values="value", aggfunc="mean", dropna=False)
-    shares = shares.reindex(columns=list(TREATED_SHARES))
-    shares.columns.name = None
-    if "denominator" in rows.columns:
-        first = rows[rows["indicator"] == TREATED_SHARES[0]]
-        shares["treated"] = first.groupby(["scenario", "group"])["denominator"].mean()
-    else:
-        shares["treated"] = np.nan
-    severities = group_order(SEVERITY, list(rows["group"]))
-    index = pd.MultiIndex.from_product([order, severities], names=["scenario", "severity"])
-    shares.index = shares.index.set_names(["scenario", "severity"])
-    return shares.reindex(index).reset_index()
-
-
-def severity_shares(table: pd.DataFrame, *, baseline: str | None = None, lang: str = "en",
-                    source: str | None = None) -> Figure:
-    """Stacked bars of where the treated episodes of each severity were treated, by tier.
-
-    A single run: one bar per severity, with its number of treated episodes. A
-    comparison: a panel per severity, a bar per scenario (the baseline first).
-
-    Args:
-        table: :func:`severity_table`.
-        baseline: The comparison's baseline (labelled as such).
-        lang: ``en`` or ``zh``.
-        source: Source line.
-
-    Returns:
-        The figure.
-    """
-    scenarios = list(dict.fromkeys(table["scenario"]))
-    severities = list(dict.fromkeys(table["severity"]))
-    with language(lang):
-        figure, chart = new_figure(lang, source=source)
-        shown: dict[str, Patch] = {}
-        if len(scenarios) == 1:
-            ax = chart.subplots()
-            names = []
-            for severity in severities:
-                row = table[table["severity"] == severity]
-                treated = row["treated"].iloc[0]
-                name = group_label(SEVERITY, severity, lang)
-                if math.isfinite(treated):
-                    name += "\n" + phrase("treated_n", lang, n=f"{int(round(treated)):,}")
-                names.append(name)
-            _stacked_columns(ax, table.set_index("severity").reindex(severities), names,
-                             shown)
-            ax.set_ylabel(phrase("treated_axis", lang))
-            set_xlabel(chart, dimension_label(SEVERITY, lang))
-            axes = [ax]
-        else:
-            axes = chart.subplots(1, len(severities), sharey=True, squeeze=False)[0]
-            names = [scenario_label(s, lang, baseline) for s in scenarios]
-            for ax, severity in zip(axes, severities, strict=True):
-                rows = table[table["severity"] == severity].set_index("scenario")
-                _stacked_columns(ax, rows.reindex(scenarios), names, shown)
-                ax.set_title(group_label(SEVERITY, severity, lang))
-                if sum(len(n) for n in names) > ROTATE_CHARACTERS:
-                    ax.tick_params(axis="x", labelrotation=35)
-                    for label in ax.get_xticklabels():
-                        label.set_horizontalalignment("right")
-                        label.set_rotation_mode("anchor")
-            axes[0].set_ylabel(phrase("treated_axis", lang))
-        for ax in axes:
-            ax.set_ylim(0, 100)
-        stacked = [t for t in reversed(TIERS) if t in shown]  # top to bottom, as the bars
-        chart.legend([shown[t] for t in stacked], [tier_label(t, lang) for t in stacked],
-                     loc="outside right center")
-        set_title(chart, phrase("severity_title", lang))
-        return finish(figure)
-
-
-def _stacked_columns(ax: Axes, shares: pd.DataFrame, names: list[str],
-                     shown: dict[str, Patch]) -> None:
-    """Vertical bars stacked by tier (village at the bottom), values inside large segments."""
-    bottom = np.zeros(len(shares))
-    x = np.arange(len(shares))
-    for tier in TIERS:
-        values = shares[f"treated_share_{tier}"].fillna(0.0).to_numpy(float) * 100
-        if not values.any():
-            continue
-        ax.bar(x, values, bottom=bottom, color=TIER_COLOURS[tier], width=0.62,
-               edgecolor="white", linewidth=0.6, zorder=2)
-        shown.setdefault(tier, Patch(color=TIER_COLOURS[tier]))
-        for i, (start, height) in enumerate(zip(bottom, values, strict=True)):
-            if height >= SEGMENT_LABEL_MIN:
-                dark = tier in ("village", "county", "province")
-                ax.text(x[i], start + height / 2, f"{height:.0f}", ha="center", va="center",
-                        fontsize=7.5, color="white" if dark else "black", zorder=3)
-        bottom += values
-    ax.set_xticks(x, names)
-    ax.set_xlim(-0.6, len(shares) - 0.4)
-    ax.grid(axis="x", visible=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from tieredcare.atomic import write_json
-from tieredcare.viz import calibration, charts, equity, levers, prefecture
+from tieredcare.viz import calibration, charts, equity, levers, prefecture, severity
 from tieredcare.viz.canvas import DEFAULT_DPI, save_figure
 from tieredcare.viz.labels import check_lang, indicator_label, parameter_label, phrase
 from tieredcare.viz.loaders import (
@@ -85,9 +85,9 @@ def _run_charts(r: RunResults, lang: str) -> list[Chart]:
         Chart("tier_shares", _title("tiers", lang), lambda: charts.tier_shares(
             charts.tier_share_table(r.indicators, r.name), lang=lang, source=src)),
     ]
-    if equity.has_severity(r.groups):
-        pack.append(Chart("severity", _title("severity", lang), lambda: equity.severity_shares(
-            equity.severity_table(r.groups, scenario=r.name), lang=lang, source=src)))
+    if severity.has_severity(r.groups):
+        pack.append(Chart("severity", _title("severity", lang), lambda: severity.severity_shares(
+            severity.severity_table(r.groups, scenario=r.name), lang=lang, source=src)))
     pack.append(Chart("contract_coverage", _title("coverage", lang),
                       lambda: charts.contract_coverage(r.timeseries, switches=r.switches,
                                                        lang=lang, source=src)))
@@ -120,9 +120,9 @@ def _compare_charts(r: CompareResults, lang: str) -> list[Chart]:
             charts.tier_share_table(r.runs).reindex(r.scenarios), baseline=r.baseline,
             lang=lang, source=src)),
     ]
-    if equity.has_severity(r.groups):
-        pack.append(Chart("severity", _title("severity", lang), lambda: equity.severity_shares(
-            equity.severity_table(r.groups, scenarios=r.scenarios), baseline=r.baseline,
+    if severity.has_severity(r.groups):
+        pack.append(Chart("severity", _title("severity", lang), lambda: severity.severity_shares(
+            severity.severity_table(r.groups, scenarios=r.scenarios), baseline=r.baseline,
             lang=lang, source=src)))
     pack.append(Chart("contract_coverage", _title("coverage", lang),
                       lambda: charts.contract_coverage(r.timeseries, switches=r.switches,

@@ -1,4 +1,4 @@
-"""What the briefing charts share: headline indicators, target line, order, labels."""
+"""What the briefing charts share: headline indicators, target line, order, labels, tier bars."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 from scipy import stats
 
-from tieredcare.viz.canvas import mark_target
+from tieredcare.tiers import TIERS
+from tieredcare.viz.canvas import TIER_COLOURS, mark_target
 from tieredcare.viz.labels import (
     COUNTY_RETENTION_TARGET,
     display_scale,
@@ -22,6 +24,10 @@ from tieredcare.viz.labels import (
 
 HEADLINE = ("county_retention", "primary_share")
 """The two headline indicators (县域内就诊率, 基层就诊率)."""
+SEGMENT_LABEL_MIN = 6.0
+"""Smallest stacked segment (%) that is labelled with its value."""
+DARK_TIERS = ("village", "county", "province")
+"""Tiers whose colour takes a white label."""
 
 
 def retention_target(ax: Axes, indicator: str, lang: str) -> None:
@@ -79,3 +85,45 @@ def difference_axis(indicator: str, lang: str) -> str:
 def signed(value: float, digits: int = 1) -> str:
     """'+1.2' or '−0.7' (a true minus sign, as on the axes)."""
     return f"{value:+.{digits}f}".replace("-", "\u2212")
+
+
+def stacked_tiers(ax: Axes, shares: pd.DataFrame, column: str, names: list[str],
+                  shown: dict[str, Patch], *, horizontal: bool = False,
+                  zorder: float | None = None) -> None:
+    """Bars stacked by tier (village first), each segment's % written inside where it fits.
+
+    Args:
+        ax: The panel.
+        shares: One row per bar, a share (0–1) of each tier in column ``column``.
+        column: Name of a tier's column, with ``{tier}`` for the tier, e.g.
+            ``"visit_share_{tier}"``.
+        names: Label of each bar.
+        shown: Tier → legend patch; the tiers drawn are added.
+        horizontal: Bars along x, the first row at y = 0; else upright, the first at x = 0.
+        zorder: Drawing order of the bars (None: matplotlib's); labels are drawn above.
+    """
+    start = np.zeros(len(shares))
+    place = np.arange(len(shares))
+    for tier in TIERS:
+        values = shares[column.format(tier=tier)].fillna(0.0).to_numpy(float) * 100
+        if not values.any():
+            continue
+        style = {"color": TIER_COLOURS[tier], "edgecolor": "white", "linewidth": 0.6,
+                 "zorder": zorder}
+        if horizontal:
+            ax.barh(place, values, left=start, height=0.62, **style)
+        else:
+            ax.bar(place, values, bottom=start, width=0.62, **style)
+        shown.setdefault(tier, Patch(color=TIER_COLOURS[tier]))
+        colour = "white" if tier in DARK_TIERS else "black"
+        for i, (low, size) in enumerate(zip(start, values, strict=True)):
+            if size >= SEGMENT_LABEL_MIN:  # labels only where they fit inside the segment
+                middle = low + size / 2
+                ax.text(*((middle, i) if horizontal else (i, middle)), f"{size:.0f}",
+                        ha="center", va="center", fontsize=7.5, color=colour, zorder=3)
+        start += values
+    if horizontal:
+        ax.set_yticks(place, names)
+    else:
+        ax.set_xticks(place, names)
+    ax.grid(axis="y" if horizontal else "x", visible=False)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from tieredcare.tiers import TIERS
-from tieredcare.viz.canvas import TIER_COLOURS, finish, new_figure, set_title
+from tieredcare.viz.canvas import finish, new_figure, set_title
+from tieredcare.viz.charts.common import stacked_tiers
 from tieredcare.viz.fonts import language
 from tieredcare.viz.labels import phrase, scenario_label, tier_label
 
@@ -59,7 +58,8 @@ def tier_shares(shares: pd.DataFrame, *, baseline: str | None = None, lang: str 
         shown: dict[str, Patch] = {}
         for ax, kind, word in zip(axes, ("visit", "admission"), ("visits", "admissions"),
                                   strict=True):
-            _stacked_panel(ax, shares, kind, names, shown, lang)
+            stacked_tiers(ax, shares, f"{kind}_share_{{tier}}", names, shown, horizontal=True)
+            ax.set_xlim(0, 100)
             ax.set_title(phrase(word, lang))
             ax.set_xlabel(phrase("share_axis", lang))
         axes[0].invert_yaxis()  # first scenario (the baseline) on top
@@ -68,24 +68,3 @@ def tier_shares(shares: pd.DataFrame, *, baseline: str | None = None, lang: str 
         set_title(chart, phrase("tier_shares_title", lang))
         return finish(figure)
 
-
-def _stacked_panel(ax: Axes, shares: pd.DataFrame, kind: str, names: list[str],
-                   shown: dict[str, Patch], lang: str) -> None:
-    left = np.zeros(len(shares))
-    y = np.arange(len(shares))
-    for tier in TIERS:
-        values = shares[f"{kind}_share_{tier}"].fillna(0.0).to_numpy(float) * 100
-        if not values.any():
-            continue
-        ax.barh(y, values, left=left, color=TIER_COLOURS[tier], height=0.62,
-                edgecolor="white", linewidth=0.6)
-        shown.setdefault(tier, Patch(color=TIER_COLOURS[tier]))
-        for row, (start, width) in enumerate(zip(left, values, strict=True)):
-            if width >= 6:  # labels only where they fit inside the segment
-                dark = tier in ("village", "county", "province")
-                ax.text(start + width / 2, row, f"{width:.0f}", ha="center", va="center",
-                        fontsize=7.5, color="white" if dark else "black")
-        left += values
-    ax.set_yticks(y, names)
-    ax.set_xlim(0, 100)
-    ax.grid(axis="y", visible=False)

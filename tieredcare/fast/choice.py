@@ -73,9 +73,10 @@ class ChoiceInputs:
     """What the choice kernels read besides the patients, kept from one call to the next.
 
     The weights and the outside options' utilities (by severity and income group) are
-    fixed for a run; the look-ups by village and candidate are rebuilt when what they are
-    made of is replaced (a lever switching) or, for perceived quality, changes (at the
-    end of each day).
+    fixed for a run. What depends only on the village and the candidate is looked up once
+    per village, so that the kernels read one short row per patient instead of scattered
+    [V, F] entries; these look-ups are rebuilt when what they are made of is replaced (a
+    lever switching) or, for perceived quality, changes (at the end of each day).
 
     Args:
         model: The model (its scenario's choice weights and care-seeking utilities).
@@ -109,7 +110,10 @@ class ChoiceInputs:
         return self._covered[1]
 
     def quality(self, model: TieredCareModel) -> tuple[np.ndarray, np.ndarray]:
-        """Perceived quality [V or 1, F], and of each village's candidates [V or 1, C]."""
+        """Perceived quality [V, F], and of each village's candidates [V, C].
+
+        Without trust, the truth: [1, F].
+        """
         perception = model.perception
         made_of = (model.candidates, model.state.quality) if perception is None else \
             (model.candidates, perception.values, perception.version)

@@ -100,6 +100,7 @@ class ChoiceInputs:
         self._covered: tuple[tuple[object, ...], np.ndarray] | None = None
         self._quality: tuple[tuple[object, ...], tuple[np.ndarray, np.ndarray]] | None = None
         self._village_table: tuple[object, np.ndarray] | None = None
+        self._flat: tuple[np.ndarray, np.ndarray] | None = None
 
     def covered(self, model: TieredCareModel) -> np.ndarray:
         """Whether each village's contract covers each of its candidates [V, C]."""
@@ -118,15 +119,23 @@ class ChoiceInputs:
         made_of = (model.candidates, model.state.quality) if perception is None else \
             (model.candidates, perception.values, perception.version)
         if not _same(self._quality, made_of):
-            safe = np.maximum(model.candidates, 0)
             if perception is None:
                 quality = model.state.quality[None, :]
-                by_candidate = quality[0, safe]
+                by_candidate = quality[0, np.maximum(model.candidates, 0)]
             else:
                 quality = perception.values
-                by_candidate = quality[np.arange(model.county.n_villages)[:, None], safe]
+                by_candidate = quality.ravel().take(self._flat_candidates(model))
             self._quality = made_of, (quality, by_candidate)
         return self._quality[1]
+
+    def _flat_candidates(self, model: TieredCareModel) -> np.ndarray:
+        """Flat positions of each village's candidates in a [V, F] table [V, C]."""
+        if self._flat is None or self._flat[0] is not model.candidates:
+            n_fac = np.int64(model.county.n_facilities)
+            flat = np.arange(model.county.n_villages)[:, None] * n_fac + \
+                np.maximum(model.candidates, 0)
+            self._flat = model.candidates, flat
+        return self._flat[1]
 
     def village_table(self, model: TieredCareModel) -> np.ndarray:
         """Tariff table of each village (all 0 with one table)."""

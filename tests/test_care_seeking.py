@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import BASELINE, make_small
 from tieredcare.behaviour.choice import NO_CARE, SELF_TREATMENT, Choosers, choose, outside_utility
 from tieredcare.config import Scenario, load_scenario
-from tieredcare.groups import concentration_index
+from tieredcare.group_summary import concentration_index
 from tieredcare.model import TieredCareModel
 from tieredcare.run import collect, simulate
 

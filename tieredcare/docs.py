@@ -21,7 +21,8 @@ from tieredcare.config.introspect import Bounds, item_bounds, numeric_leaves
 from tieredcare.config.lever_table import lever_markdown
 from tieredcare.config.population import LineMix
 from tieredcare.config.schema import Scenario
-from tieredcare.groups import EXTRA_INDICATORS, GROUP_INDICATORS
+from tieredcare.group_summary import EXTRA_INDICATORS
+from tieredcare.groups import GROUP_INDICATORS
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
 

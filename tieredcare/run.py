@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tieredcare.config.schema import Scenario
-from tieredcare.groups import county_summary, extra_summary
+from tieredcare.group_summary import county_summary, extra_summary
 from tieredcare.metrics import NO_CARE, SELF_TREATED, daily_table, summary
 from tieredcare.model import TieredCareModel
 from tieredcare.tiers import TIERS

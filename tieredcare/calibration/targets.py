@@ -35,7 +35,8 @@ from tieredcare.config.keys import get_path
 from tieredcare.config.reader import YamlInputError, parse_yaml, read_input_text
 from tieredcare.config.schema import check_name
 from tieredcare.experiments.points import Base, leaf_kind, point_problems
-from tieredcare.groups import EXTRA_INDICATORS, FIXED_GROUPS, GROUP_INDICATORS
+from tieredcare.group_summary import EXTRA_INDICATORS
+from tieredcare.groups import FIXED_GROUPS, GROUP_INDICATORS
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
 

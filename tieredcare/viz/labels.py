@@ -71,7 +71,7 @@ def indicator_unit_key(indicator: str) -> str:
     """The stored unit of an indicator ('share', 'CNY', 'minutes', ...; '' if unknown).
 
     County-wide indicators take theirs from :data:`tieredcare.metrics.INDICATORS`, those
-    computed from the group tables from :data:`tieredcare.groups.EXTRA_INDICATORS`, and
+    computed from the group tables from :data:`tieredcare.group_summary.EXTRA_INDICATORS`, and
     indicators that exist only by group (``treated_share_<tier>``, ``mean_wait``) from
     here.
     """

@@ -1,7 +1,7 @@
 """Fingerprints of several runs, to check that a change leaves every result bit-identical.
 
 Each case runs one scenario (with ``--set`` style overrides) and hashes every array of
-its :class:`~tieredcare.metrics.Counters`, the group tables and the summary indicators.
+its :class:`~tieredcare.counters.Counters`, the group tables and the summary indicators.
 
     python benchmarks/fingerprint.py --write /tmp/before.json   # before a change
     python benchmarks/fingerprint.py --check /tmp/before.json   # after it: exit 1 if any differ

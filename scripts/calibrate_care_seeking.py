@@ -32,7 +32,7 @@ import argparse
 import math
 
 from tieredcare.config import load_scenario
-from tieredcare.metrics import NO_CARE, SELF_TREATED
+from tieredcare.counters import NO_CARE, SELF_TREATED
 from tieredcare.model import TieredCareModel
 from tieredcare.run import collect
 from tieredcare.tiers import MODERATE

@@ -36,6 +36,7 @@ from tieredcare.behaviour.referral import referral_targets, treats
 from tieredcare.behaviour.trust import FacilityWeights, Perception
 from tieredcare.config.policy import in_force, levers
 from tieredcare.config.schema import Scenario
+from tieredcare.counters import Counters
 from tieredcare.day import records, seeking, service
 from tieredcare.day.onsets import Onsets
 from tieredcare.episodes import CHOOSING, CLOSED, IN_BED, QUEUED, EpisodeTable
@@ -51,7 +52,6 @@ from tieredcare.fast import scores as fast_scores
 from tieredcare.fast import tally
 from tieredcare.fast import waits as fast_waits
 from tieredcare.groups import GroupCounters, income_group_of, person_cell
-from tieredcare.metrics import Counters
 from tieredcare.streams import RandomStreams
 from tieredcare.tiers import COUNTY, ELDERLY, EMERGENCY_LINES, SERVICE_LINES
 from tieredcare.world.network import CountyMap, county_map

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from tieredcare.config.schema import Scenario
+from tieredcare.counters import NO_CARE, SELF_TREATED
 from tieredcare.group_summary import county_summary, extra_summary
-from tieredcare.metrics import NO_CARE, SELF_TREATED, daily_table, summary
+from tieredcare.metrics import daily_table, summary
 from tieredcare.model import TieredCareModel
 from tieredcare.tiers import TIERS
 from tieredcare.world.network import CountyMap

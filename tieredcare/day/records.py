@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tieredcare import fast
+from tieredcare.counters import MAX_WAIT_BIN, NO_CARE, SELF_TREATED
 from tieredcare.day import pricing
 from tieredcare.episodes import QUEUED
 from tieredcare.fast import contacts as fast_contacts
-from tieredcare.metrics import MAX_WAIT_BIN, NO_CARE, SELF_TREATED
 from tieredcare.tiers import COUNTY, DAYS_PER_YEAR, INPATIENT, OUTPATIENT, TIERS
 
 if TYPE_CHECKING:

@@ -46,6 +46,9 @@ counties do), as named in ``groups.parquet``."""
 FLUSH_EVENTS = 100_000
 """Buffered events that trigger adding them to the tables: few, large bincounts, with the
 buffer's memory bounded whatever the population (about 2 MB)."""
+MAX_HELD_COUNTS = 2**30
+"""Counts the compiled path holds in int32 before adding them to the tables (no cell can
+overflow below 2³¹)."""
 
 SLOTS = (
     "onsets", "self_treated", "no_care",
@@ -183,7 +186,11 @@ class GroupCounters:
         self._buffered = 0
         self._counted: list[tuple[np.ndarray, np.ndarray]] = []
         self._weighed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        # The compiled path's sums not yet added to the tables (see tieredcare.fast.tally).
+        # The compiled path's counts and sums not yet added to the tables (see
+        # tieredcare.fast.tally): counts in int32, half the memory the kernel walks.
+        self._counts = np.zeros((len(SLOTS), N_PERSON_CELLS * self.n_places), dtype=np.int32)
+        self._counts_severity = np.zeros((len(SLOTS), len(SEVERITIES)), dtype=np.int64)
+        self._counted_since_fold = 0
         self._pending = np.zeros((len(SUM_SLOTS), N_PERSON_CELLS * self.n_places))
         self._pending_severity = np.zeros((len(SUM_SLOTS), len(SEVERITIES)))
 
@@ -261,10 +268,22 @@ class GroupCounters:
         """A reported day ends; buffered events are added once there are enough."""
         self.reported_days += 1
         if self._buffered >= FLUSH_EVENTS:
-            self.flush()
+            # The compiled path's counts are whole numbers: they may wait for the end.
+            self.flush(counts=self._counted_since_fold > MAX_HELD_COUNTS)
 
-    def flush(self) -> None:
-        """Add the buffered events to the tables (one bincount for many days)."""
+    def flush(self, counts: bool = True) -> None:
+        """Add the buffered events to the tables (one bincount for many days).
+
+        Args:
+            counts: Whether to add the compiled path's counts too (they add up exactly
+                whenever they are added; the sums must be added when the numpy path would).
+        """
+        if counts:
+            self.cells.reshape(len(SLOTS), -1)[:] += self._counts
+            self.severity += self._counts_severity
+            self._counts[:] = 0
+            self._counts_severity[:] = 0
+            self._counted_since_fold = 0
         for buffer in (self._counted, self._weighed):
             if not buffer:
                 continue

@@ -1,10 +1,11 @@
 """Group counts in one compiled pass per call (see :mod:`tieredcare.groups`).
 
 The numpy path buffers each event's cell and adds them up with one ``bincount`` every
-:data:`~tieredcare.groups.FLUSH_EVENTS` events. Here counts go straight into the table
-(whole numbers in float64 add up exactly in any order), and weights into a pending table
-that is added to the table when the numpy path would flush: each cell then gets the same
-sum, in the same order, as ``bincount`` gives it.
+:data:`~tieredcare.groups.FLUSH_EVENTS` events. Here counts go into an int32 table that is
+added to the tables at the end of the run (whole numbers add up exactly in any order, and
+the smaller table is quicker to add to at scattered cells), and weights into a pending
+table that is added to the tables when the numpy path would flush: each cell then gets
+the same sum, in the same order, as ``bincount`` gives it.
 """
 
 from __future__ import annotations
@@ -34,17 +35,16 @@ def add(groups: GroupCounters, rows: np.ndarray, person: np.ndarray, home: np.nd
         counts: Slot → which events it counts (a mask [n]; None: all of them).
         sums: Slot → what each event adds to it [n].
     """
-    from tieredcare.groups import SLOTS  # here: groups imports this module
-
     place = (groups.village_place, groups.n_places)
     if counts:
         # A tuple of the masks costs less to hand over than one stacked array.
         every = np.ones(rows.size, dtype=bool)
         masks = tuple(every if mask is None else np.ascontiguousarray(mask, dtype=bool)
                       for mask in counts.values())
-        groups._buffered += count(
-            groups.cells.reshape(len(SLOTS), -1), groups.severity, rows, person, home,
-            severity, place, masks, _slots(tuple(counts), False))
+        counted = count(groups._counts, groups._counts_severity, rows, person, home,
+                        severity, place, masks, _slots(tuple(counts), False))
+        groups._buffered += counted
+        groups._counted_since_fold += counted
     if sums:
         weigh(groups._pending, groups._pending_severity, rows, person, home, severity, place,
               tuple(np.ascontiguousarray(values, dtype=np.float64) for values in sums.values()),
@@ -71,7 +71,7 @@ def count(cells, severity, rows, person, home, sev, place, masks, slots):  # pra
     """Add one to ``cells[slot, cell]`` and ``severity[slot, sev]`` for each event counted.
 
     Args:
-        cells: Counts [slot, P·places], added to in place.
+        cells: Counts [slot, P·places] (int32), added to in place.
         severity: Counts [slot, 4], added to in place.
         rows: The events' entries of ``person``, ``home`` and ``sev`` [n].
         person: Person cells.
@@ -130,7 +130,7 @@ def warm_up() -> None:
     none = np.empty(0, dtype=np.intp)
     person, home, sev = np.empty(0, np.uint8), none, none  # the episode table's dtypes
     place = (none.astype(np.int64), np.int64(1))
-    count(np.zeros((1, 1)), np.zeros((1, 1)), none, person, home, sev, place,
-          (np.empty(0, dtype=bool),), none.astype(np.int64))
+    count(np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1), dtype=np.int64), none, person,
+          home, sev, place, (np.empty(0, dtype=bool),), none.astype(np.int64))
     weigh(np.zeros((1, 1)), np.zeros((1, 1)), none, person, home, sev, place,
           (np.empty(0),), none.astype(np.int64))

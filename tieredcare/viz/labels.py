@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-import tieredcare.groups as groups_module
+from tieredcare.group_summary import EXTRA_INDICATORS
 from tieredcare.metrics import INDICATORS
 from tieredcare.tiers import TIERS
 from tieredcare.viz.label_tables import (
@@ -71,14 +71,14 @@ def indicator_unit_key(indicator: str) -> str:
     """The stored unit of an indicator ('share', 'CNY', 'minutes', ...; '' if unknown).
 
     County-wide indicators take theirs from :data:`tieredcare.metrics.INDICATORS`, those
-    computed from the group tables from :data:`tieredcare.group_summary.EXTRA_INDICATORS`, and
-    indicators that exist only by group (``treated_share_<tier>``, ``mean_wait``) from
+    computed from the group tables from :data:`tieredcare.group_summary.EXTRA_INDICATORS`,
+    and indicators that exist only by group (``treated_share_<tier>``, ``mean_wait``) from
     here.
     """
     info = INDICATORS.get(indicator)
     if info is not None:
         return info.unit
-    extra = getattr(groups_module, "EXTRA_INDICATORS", {}).get(indicator)
+    extra = EXTRA_INDICATORS.get(indicator)
     if extra is not None:
         return str(extra[0])
     if indicator in GROUP_ONLY_UNITS:

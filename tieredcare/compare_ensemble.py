@@ -27,7 +27,7 @@ import pandas as pd
 from tieredcare.calibration.members import Ensemble, check_calibrated_keys
 from tieredcare.compare import CONFIDENCE, GROUP_KEY, Job
 from tieredcare.config import LoadedScenario, Scenario, resolved_dict
-from tieredcare.experiments.members import combine_members, member_config
+from tieredcare.experiments.members import combine_members, with_member
 
 LABELS = ("scenario", "member", "replicate", "seed")
 
@@ -38,6 +38,7 @@ def member_jobs(loaded: list[LoadedScenario], seeds: list[int], ensemble: Ensemb
 
     Raises:
         ConfigError: If a compared scenario changes a value the ensemble calibrated.
+        pydantic.ValidationError: If a member's values make a scenario invalid.
     """
     configs = [(str(item.path or item.scenario.name), resolved_dict(item.scenario))
                for item in loaded]
@@ -45,7 +46,8 @@ def member_jobs(loaded: list[LoadedScenario], seeds: list[int], ensemble: Ensemb
     out = []
     for m in range(members):
         for item, (_, config) in zip(loaded, configs, strict=True):
-            scenario = Scenario.model_validate(member_config(config, ensemble, m))
+            # Validated once, here: member_config would validate, dump and validate again.
+            scenario = Scenario.model_validate(with_member(config, ensemble, m))
             out += [Job(scenario.model_copy(update={"seed": seed}), item.base_dir, r, m)
                     for r, seed in enumerate(seeds)]
     return out

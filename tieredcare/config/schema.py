@@ -26,14 +26,13 @@ from tieredcare.config.world import (
     MAX_FACILITIES,
     County,
     Facilities,
-    MapTables,
     MinutesRange,
     TierFacilities,
     World,
     merged,
 )
 
-__all__ = ["MAX_FACILITIES", "Facilities", "MapTables", "MinutesRange", "Scenario",
+__all__ = ["MAX_FACILITIES", "Facilities", "MinutesRange", "Scenario",
            "TierFacilities", "World", "check_name"]
 
 # ----------------------------------------------------------------------------- simulation

@@ -1,6 +1,7 @@
-"""Student-t intervals of means over replicates, defined once for every sweep table.
+"""Student-t intervals of means over replicates, defined once for the sweep tables and charts.
 
-:func:`t_half_width` serves the aggregate and the paired differences between points;
+:func:`t_half_width` serves the aggregate, the paired differences between points and the
+charts' bands over replicates (:func:`tieredcare.viz.charts.common.ci_half`);
 :func:`t_quantile` also serves :func:`~tieredcare.experiments.members.combine_members`,
 whose seed spread is already a standard error.
 """

@@ -18,9 +18,7 @@ from tieredcare.config import ConfigProblem
 from tieredcare.config.schema import check_name
 from tieredcare.experiments.members import SweepEnsemble
 
-DESIGNS = ("grid", "lhs", "sobol", "morris", "scenarios")
 RANGE_DESIGNS = ("lhs", "sobol", "morris")
-RUN_TABLES = ("timeseries", "facilities", "flows", "groups")
 
 
 class SweepFile(BaseModel):

@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 from tieredcare.tiers import TIERS
 from tieredcare.viz.canvas import finish, new_figure, set_title, set_xlabel
 from tieredcare.viz.charts.common import stacked_tiers
+from tieredcare.viz.equity import has_equity
 from tieredcare.viz.fonts import language
 from tieredcare.viz.labels import (
     dimension_label,
@@ -39,10 +40,7 @@ ROTATE_CHARACTERS = 20
 
 def has_severity(table: pd.DataFrame | None) -> bool:
     """Whether a group table holds the treated shares by severity."""
-    if table is None or table.empty or not {"indicator", "dimension"} <= set(table.columns):
-        return False
-    rows = table[(table["dimension"] == SEVERITY) & table["indicator"].isin(TREATED_SHARES)]
-    return not rows.empty
+    return has_equity(table, SEVERITY, TREATED_SHARES)  # the same check, other rows
 
 
 def severity_table(groups: pd.DataFrame, *, scenario: str = "run",

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from scipy import stats
 
 from tieredcare.tiers import TIERS
 from tieredcare.viz.canvas import TIER_COLOURS, mark_target
@@ -38,9 +37,21 @@ def retention_target(ax: Axes, indicator: str, lang: str) -> None:
 
 
 def ci_half(sd: pd.Series, n: pd.Series, level: float = 0.95) -> pd.Series:
-    """Half-width of the t-interval of a mean (NaN with fewer than two values)."""
-    dof = n.where(n >= 2) - 1
-    return pd.Series(stats.t.ppf(0.5 + level / 2, dof), index=sd.index) * sd / np.sqrt(n)
+    """Half-width of the t-interval of a mean (NaN with fewer than two values).
+
+    The sweep tables' t-interval (:func:`tieredcare.experiments.intervals.t_half_width`),
+    as a Series on ``sd``'s index.
+
+    Args:
+        sd: Sample standard deviation (ddof 1) of each mean's values.
+        n: Number of values, row by row with ``sd`` (the same table's rows).
+        level: Confidence level.
+    """
+    # Imported here: the experiments package loads the model, which a chart does not need.
+    from tieredcare.experiments.intervals import t_half_width
+
+    return pd.Series(t_half_width(sd.to_numpy(float), n.to_numpy(float), level),
+                     index=sd.index)
 
 
 def scenario_order(frame: pd.DataFrame, baseline: str | None,

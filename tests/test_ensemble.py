@@ -183,6 +183,24 @@ def test_each_member_scales_the_scenario_s_own_values(tmp_path: Path) -> None:
         assert rates == pytest.approx({k: v * factor for k, v in base.items()})
 
 
+def test_a_member_that_makes_a_scenario_invalid_is_reported_not_raised(tmp_path: Path) -> None:
+    from tieredcare.calibration.members import Ensemble
+    from tieredcare.compare_ensemble import member_jobs
+    from tieredcare.config import ConfigError
+
+    loaded = [load_scenario(ROOT / "scenarios" / "baseline.yaml", ["population.residents=500"])]
+    ensemble = Ensemble(tmp_path, pd.DataFrame({"member": [0, 1, 2],
+                                                "episodes.minor_acute_rate": [1.0, -1.0, 1.1]}),
+                        {"episodes.minor_acute_rate": True})
+    with pytest.raises(ConfigError) as caught:
+        member_jobs(loaded, [1], ensemble, 3)
+    problems = caught.value.problems
+    assert len(problems) == 1  # member 1 alone
+    assert problems[0].file == str(tmp_path) and "member 1" in problems[0].message
+    assert "episodes.minor_acute_rate" in problems[0].message
+    assert len(member_jobs(loaded, [1], ensemble, 1)) == 1  # member 0 alone is fine
+
+
 def test_a_finished_model_is_freed() -> None:
     """Long-lived workers run thousands of models; none may stay in memory after its run."""
     import gc

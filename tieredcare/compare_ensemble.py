@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from tieredcare.calibration.members import Ensemble, check_calibrated_keys
 from tieredcare.compare import CONFIDENCE, GROUP_KEY, Job
-from tieredcare.config import LoadedScenario, Scenario, resolved_dict
-from tieredcare.experiments.members import combine_members, with_member
+from tieredcare.config import ConfigError, LoadedScenario, Scenario, resolved_dict
+from tieredcare.experiments.members import combine_members, member_problem, with_member
 
 LABELS = ("scenario", "member", "replicate", "seed")
 
@@ -37,19 +38,26 @@ def member_jobs(loaded: list[LoadedScenario], seeds: list[int], ensemble: Ensemb
     """Every member × scenario × seed, each scenario with the member's parameter values.
 
     Raises:
-        ConfigError: If a compared scenario changes a value the ensemble calibrated.
-        pydantic.ValidationError: If a member's values make a scenario invalid.
+        ConfigError: If a compared scenario changes a value the ensemble calibrated, or
+            a member's values make a scenario invalid (every such member and scenario).
     """
     configs = [(str(item.path or item.scenario.name), resolved_dict(item.scenario))
                for item in loaded]
     check_calibrated_keys(ensemble, configs)
-    out = []
+    out, problems = [], []
     for m in range(members):
-        for item, (_, config) in zip(loaded, configs, strict=True):
+        for item, (name, config) in zip(loaded, configs, strict=True):
             # Validated once, here: member_config would validate, dump and validate again.
-            scenario = Scenario.model_validate(with_member(config, ensemble, m))
+            try:
+                scenario = Scenario.model_validate(with_member(config, ensemble, m))
+            except ValidationError as exc:
+                problems.append(member_problem(str(ensemble.folder), "ensemble.parquet",
+                                               f"scenario {name}", m, exc))
+                continue
             out += [Job(scenario.model_copy(update={"seed": seed}), item.base_dir, r, m)
                     for r, seed in enumerate(seeds)]
+    if problems:
+        raise ConfigError(problems)  # it keeps the first few and counts the rest
     return out
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
 from tieredcare.calibration.members import Ensemble, check_calibrated_keys, load_ensemble
@@ -116,6 +116,22 @@ def with_member(config: dict, ensemble: Ensemble, member: int) -> dict:
     for key, value in ensemble.applied(config, member).items():
         set_path(data, key, value)
     return data
+
+
+def member_problem(source: str, key: str, what: str, member: int,
+                   error: ValidationError) -> ConfigProblem:
+    """What is wrong where a member's calibrated values make a scenario invalid.
+
+    Args:
+        source: The file (or option) to name.
+        key: The key to name there.
+        what: Which scenario or design point it is, e.g. ``"point 3"``.
+        member: The member.
+        error: The scenario's validation error (its first problem is reported).
+    """
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return ConfigProblem(source, key, f"{what}, member {member}: {where}: {first['msg']}")
 
 
 def member_config(config: dict, ensemble: Ensemble, member: int) -> dict:

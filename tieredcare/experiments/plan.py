@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from tieredcare.config import ConfigError, ConfigProblem
 from tieredcare.experiments.designs import POINT, SCENARIO_FILE, Design, make_design
-from tieredcare.experiments.members import MEMBER, member_config, with_member
+from tieredcare.experiments.members import MEMBER, member_config, member_problem, with_member
 from tieredcare.experiments.points import Base, build_point, point_problems
 from tieredcare.experiments.sweepfile import Sweep
 from tieredcare.streams import replicate_seeds
@@ -141,10 +141,8 @@ def _run_ids(sweep: Sweep, scenarios: list[dict], seeds: tuple[int, ...]
             try:  # one scenario per point and member, dropped once hashed
                 config = member_config(scenario, sweep.ensemble, m)
             except ValidationError as exc:
-                error = exc.errors()[0]
-                where = ".".join(str(part) for part in error["loc"])
-                problems.append(ConfigProblem(str(sweep.path), "ensemble", f"point {p}, "
-                                              f"member {m}: {where}: {error['msg']}"))
+                problems.append(member_problem(str(sweep.path), "ensemble", f"point {p}", m,
+                                               exc))
                 if len(problems) == MAX_REPORTED:
                     raise ConfigError(problems) from None
                 continue

@@ -116,7 +116,7 @@ class FamilyDoctors:
         Returns:
             The values by village; the one value itself when every county shares it.
         """
-        if (values == values[0]).all():
+        if len(values) == 1 or (values == values[0]).all():  # one county: no comparison
             return values[0]
         return values[self.model.county.village_county.take(home)]
 

@@ -36,8 +36,12 @@ def assign_teams(
     facility_sorted = team_facility[by_facility]
     # Free places in the teams before each team (in facility order), and in all of them.
     cum_free = np.concatenate([[0], np.cumsum(team_free[by_facility])])
-    before = cum_free[np.searchsorted(facility_sorted, centre, side="left")]
-    total = cum_free[np.searchsorted(facility_sorted, centre, side="right")] - before
+    # Looked up by facility (a few hundred), not searched for each of many applicants.
+    facilities = np.arange(max(int(facility_sorted[-1]), int(centre.max())) + 1)
+    first = cum_free[np.searchsorted(facility_sorted, facilities, side="left")]
+    after = cum_free[np.searchsorted(facility_sorted, facilities, side="right")]
+    before = first.take(centre)
+    total = after.take(centre) - before
     rank = rank_within(centre)
     # The applicant's place among all free places falls in the last team starting at or
     # before it (teams without free places start and end at the same place).

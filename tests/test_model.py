@@ -26,7 +26,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 SHARE_INDICATORS = [name for name, ind in INDICATORS.items() if ind.unit == "share"]
 STATIC_POPULATION = ("home", "age_group", "hypertension", "diabetes", "scheme", "income_group",
                      "group_start")
-POPULATION_ARRAYS = (*STATIC_POPULATION, "team", "contacts_good", "contacts_bad", "episode",
+POPULATION_ARRAYS = (*STATIC_POPULATION, "team", "contacts_good", "contacts_bad",
                      "fund_paid")
 
 

@@ -32,7 +32,7 @@ def pop(county: CountyMap, config: PopulationConfig) -> Population:
 def test_size_and_homes(pop: Population, county: CountyMap) -> None:
     assert pop.size == RESIDENTS
     for name in ("home", "age_group", "hypertension", "diabetes", "scheme", "income_group",
-                 "team", "contacts_good", "contacts_bad", "episode"):
+                 "team", "contacts_good", "contacts_bad"):
         assert getattr(pop, name).shape == (RESIDENTS,), name
     np.testing.assert_array_equal(np.bincount(pop.home, minlength=county.n_villages),
                                   county.village_population)
@@ -72,10 +72,10 @@ def test_prevalence_by_age_matches_config(pop: Population, config: PopulationCon
             config.diabetes_prevalence.as_list()[a], abs=0.01), AGE_GROUPS[a]
 
 
-def test_starts_with_no_payments_contracts_or_episodes(pop: Population) -> None:
+def test_starts_with_no_payments_or_contracts(pop: Population) -> None:
     assert pop.fund_paid.shape == (pop.size, 2)
     assert (pop.fund_paid == 0).all()
-    assert (pop.team == -1).all() and (pop.episode == -1).all()
+    assert (pop.team == -1).all()
     assert (pop.contacts_good == 0).all() and (pop.contacts_bad == 0).all()
 
 
@@ -106,6 +106,6 @@ def test_resident_view(pop: Population) -> None:
     assert info["hypertension"] == bool(pop.hypertension[i])
     assert info["scheme"] == SCHEMES[pop.scheme[i]]
     assert info["income_group"] == INCOME_GROUPS[pop.income_group[i]]
-    assert info["team"] == -1 and info["episode"] == -1
+    assert info["team"] == -1
     assert info["fund_paid_outpatient"] == 0.0 and info["fund_paid_inpatient"] == 0.0
     assert all(isinstance(v, int | float | str | bool) for v in info.values())

@@ -81,9 +81,7 @@ class Onsets:
         n = int(last - first)
         model.counters.onsets[model.row] += n
         block = {name: column[first:last] for name, column in self._block.items()}
-        rows = model.episodes.add(n, **block, onset_day=model.day, status=CHOOSING)
-        model.population.episode[block["resident"]] = model.episodes["id"][rows]
-        return rows
+        return model.episodes.add(n, **block, onset_day=model.day, status=CHOOSING)
 
     def _lines(self, kind: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Service line of each onset, from its type and a uniform draw (``u`` reused)."""

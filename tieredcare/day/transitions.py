@@ -56,11 +56,7 @@ def rechoose(model: TieredCareModel, rows: np.ndarray) -> None:
 
 def close(model: TieredCareModel, rows: np.ndarray) -> None:
     """End episodes; they leave the table at the next compaction."""
-    ep, pop = model.episodes, model.population
-    ep["status"][rows] = CLOSED
-    resident = ep["resident"][rows]
-    latest = pop.episode[resident] == ep["id"][rows]
-    pop.episode[resident[latest]] = -1
+    model.episodes["status"][rows] = CLOSED
 
 
 def unmet(model: TieredCareModel, rows: np.ndarray) -> None:

@@ -40,7 +40,6 @@ class Population:
         team: Family-doctor team the resident is contracted with, or -1.
         contacts_good: Good contacts with the family doctor since the last renewal.
         contacts_bad: Bad contacts (long wait, could not treat) since the last renewal.
-        episode: Open episode of the resident (row id in the episode table), or -1.
         fund_paid: Paid by the insurer this year for the resident [CNY], by care type
             [R, 2] (a resident's two side by side: one cache line to read).
         group_start: First resident of each onset group (length ``N_GROUPS + 1``).
@@ -57,7 +56,6 @@ class Population:
     team: np.ndarray
     contacts_good: np.ndarray
     contacts_bad: np.ndarray
-    episode: np.ndarray
     fund_paid: np.ndarray
     group_start: np.ndarray
 
@@ -129,7 +127,6 @@ class Population:
             team=np.full(n, -1, dtype=np.int32),
             contacts_good=np.zeros(n, dtype=np.uint16),
             contacts_bad=np.zeros(n, dtype=np.uint16),
-            episode=np.full(n, -1, dtype=np.int32),
             fund_paid=np.zeros((n, 2), dtype=np.float32),
             group_start=group_start,
         )
@@ -156,7 +153,6 @@ class Population:
             "team": int(self.team[i]),
             "contacts_good": int(self.contacts_good[i]),
             "contacts_bad": int(self.contacts_bad[i]),
-            "episode": int(self.episode[i]),
             "fund_paid_outpatient": float(self.fund_paid[i, 0]),
             "fund_paid_inpatient": float(self.fund_paid[i, 1]),
         }

@@ -83,6 +83,11 @@ def income_group_of(cell: np.ndarray) -> np.ndarray:
     return cell // CELLS_PER_INCOME_GROUP
 
 
+def is_45_plus(cell: np.ndarray) -> np.ndarray:
+    """Whether each person cell (:func:`person_cell`) is of a resident aged 45 or over."""
+    return (cell // (len(SCHEMES) * 2)) % len(AGE_BANDS) >= BAND_45_64
+
+
 def _person_parts() -> dict[str, np.ndarray]:
     """Each person cell's income group, age band, scheme and chronic status."""
     cells = np.arange(N_PERSON_CELLS)
@@ -160,8 +165,8 @@ class GroupCounters:
             home township and the distance band of the home village (what the township
             and distance dimensions need; far fewer than villages).
         severity: Counts by slot × severity 1–4 [slot, 4].
-        last_outpatient_tier: Tier of each resident's last outpatient visit on a reported
-            day, -1 if none [R].
+        last_outpatient_tier: Tier of the last outpatient visit on a reported day of each
+            resident aged 45+ (what the bypass indicator needs), -1 if none [R].
     """
 
     def __init__(self, person: np.ndarray, home: np.ndarray, village_township: np.ndarray,
@@ -309,8 +314,7 @@ class GroupCounters:
         self.flush()
         self._close_contract_days()
         self.cells[SLOT["resident_days"]] = self.reported_days * self.residents
-        band = (self.person // (len(SCHEMES) * 2)) % len(AGE_BANDS)
-        users = (band >= BAND_45_64) & (self.last_outpatient_tier >= 0)
+        users = is_45_plus(self.person) & (self.last_outpatient_tier >= 0)
         bypassed = users & (self.last_outpatient_tier >= HOSPITAL_TIER)
         for slot, mask in (("outpatient_users_45_plus", users), ("bypassers_45_plus", bypassed)):
             self.cells[SLOT[slot]] = self._tally(self.person[mask], self.home[mask])

@@ -30,3 +30,13 @@ def stochastic_round(values: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     """Round up or down with the chance that keeps the mean, given uniform draws."""
     low = np.floor(values)
     return (low + (uniform < values - low)).astype(np.int64)
+
+
+def made_of(kept: tuple[tuple[object, ...], object] | None, parts: tuple[object, ...]) -> bool:
+    """Whether a kept ``(parts, value)`` pair was made of these very parts.
+
+    Arrays are compared by identity (the stages replace the arrays a kept value is made
+    of, they never write into them); numbers such as a version counter by value.
+    """
+    return kept is not None and all(
+        a is b or (isinstance(a, int) and a == b) for a, b in zip(kept[0], parts, strict=True))

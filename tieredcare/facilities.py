@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from tieredcare.arrays import made_of
 from tieredcare.config.policy import Policy
 from tieredcare.config.schema import Scenario
 from tieredcare.tiers import LINE_INDEX, SERVICE_LINES, TIERS, TOWNSHIP
@@ -58,9 +59,7 @@ class FacilityState:
     occupied_beds: np.ndarray
     outpatient_wait_hours: np.ndarray
     expected_outpatient_wait: np.ndarray
-    _service_rates: tuple[list[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = field(
-        default=None, init=False, repr=False, compare=False)
-    _expected_wait: tuple[list[np.ndarray], np.ndarray] | None = field(
+    _expected_wait: tuple[tuple[np.ndarray, ...], np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -109,27 +108,16 @@ class FacilityState:
         doctor within the day is :attr:`expected_outpatient_wait`). Admission: queue /
         (beds / mean stay), the number of beds that free up per day.
         """
-        # Asked for several times a day: kept until one of its arrays is replaced (the
-        # stages replace these arrays, they never write into them); `is` on each, not ==.
-        capacity = [self.outpatient_slots, self.beds, self.stay_days]
-        if not _made_of(self._service_rates, capacity):
+        # Asked for several times a day: kept until one of its arrays is replaced.
+        made = (self.outpatient_queue, self.admission_queue, self.outpatient_slots, self.beds,
+                self.stay_days)
+        if not made_of(self._expected_wait, made):
             slots = np.maximum(self.outpatient_slots, 1)
             discharges = np.maximum(self.beds / np.maximum(self.stay_days[:, 3], 1.0), 1e-9)
-            self._service_rates = capacity, (slots, discharges)
-        queues = [self.outpatient_queue, self.admission_queue, *capacity]
-        if not _made_of(self._expected_wait, queues):
-            slots, discharges = self._service_rates[1]
-            wait = np.empty((2, slots.size))
-            np.divide(self.outpatient_queue, slots, out=wait[0])
-            np.divide(self.admission_queue, discharges, out=wait[1])
+            wait = np.stack([self.outpatient_queue / slots, self.admission_queue / discharges])
             wait.flags.writeable = False
-            self._expected_wait = queues, wait
+            self._expected_wait = made, wait
         return self._expected_wait[1]
-
-
-def _made_of(kept: tuple[list[np.ndarray], object] | None, arrays: list[np.ndarray]) -> bool:
-    """Whether ``kept`` was computed from these very arrays (all still alive in it)."""
-    return kept is not None and list(map(id, kept[0])) == list(map(id, arrays))
 
 
 def capacity_in_force(base: FacilityState, county: CountyMap, policy: Policy,

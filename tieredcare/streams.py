@@ -87,7 +87,7 @@ class RandomStreams:
         keys = np.asarray(keys, dtype=np.int64)
         if fast.ENABLED:
             # One pass from the keys, where the salt is one number, one per key or (for
-            # keys [n]) one per row of the draws, [k, 1].
+            # keys [n]) one per row of the draws, [k, 1]; other shapes take the numpy path.
             salts = np.asarray(salt, dtype=np.uint64)
             grid = keys.ndim == 1 and salts.ndim == 2 and salts.shape[1] == 1
             if salts.size == 1 and salts.ndim <= keys.ndim or salts.shape == keys.shape or grid:
@@ -98,8 +98,6 @@ class RandomStreams:
         x = keys.view(np.uint64) * M2
         if not (isinstance(salt, int) and salt == 0):
             x = x + np.asarray(salt, dtype=np.uint64)
-        if fast.ENABLED:
-            return fast_draws.uniform(x.ravel(), self._keys[name]).reshape(x.shape)
         x ^= self._keys[name]
         x = _splitmix(x) >> np.uint64(11)  # the top 53 bits
         return x * (1.0 / 2**53)

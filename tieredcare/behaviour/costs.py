@@ -200,6 +200,8 @@ class Tariffs:
         recovery_deductible_waived: Whether each table waives the recovery deductible [table].
         emergencies_exempt: Whether each table exempts emergencies from penalties [table].
         village_table: Table of each village's residents [V]; None when there is one.
+        table_by_village: The same, 0 for every village when there is one table (what
+            the compiled kernels read).
         offsets_deductible: Whether any table offsets deductibles (the slower price path).
     """
 
@@ -215,6 +217,7 @@ class Tariffs:
     recovery_deductible_waived: np.ndarray
     emergencies_exempt: np.ndarray
     village_table: np.ndarray | None
+    table_by_village: np.ndarray
     offsets_deductible: bool
 
     @classmethod
@@ -246,6 +249,7 @@ class Tariffs:
             return np.array([getattr(t, name) for t in tables], dtype=bool)
 
         cumulative, waived = flags("cumulative_deductible"), flags("recovery_deductible_waived")
+        by_village = np.asarray(county_table, dtype=np.int64)[village_county]
         return cls(
             cost=stacked("cost"), ratio=stacked("ratio"), deductible=stacked("deductible"),
             contact_cap=stacked("contact_cap"), fund=stacked("fund"),
@@ -254,8 +258,8 @@ class Tariffs:
             inpatient_deductible=np.array([t.inpatient_deductible for t in tables]),
             cumulative_deductible=cumulative, recovery_deductible_waived=waived,
             emergencies_exempt=flags("emergencies_exempt"),
-            village_table=(np.asarray(county_table, dtype=np.int64)[village_county]
-                           if len(tables) > 1 else None),
+            village_table=by_village if len(tables) > 1 else None,
+            table_by_village=by_village,
             offsets_deductible=bool(cumulative.any() or waived.any()),
         )
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tieredcare.arrays import made_of
 from tieredcare.behaviour.choice import OUTSIDE_OPTIONS, outside_utility
 from tieredcare.behaviour.costs import CHARGES, N_SEVERITIES
 from tieredcare.fast import by_rows, njit, prange
@@ -56,7 +57,7 @@ def choose(model: TieredCareModel, rows: np.ndarray, uniform: np.ndarray,
         tariffs.contact_cap, tariffs.rows_per_table, tariffs.annual_cap,
         tariffs.inpatient_deductible, tariffs.cumulative_deductible,
         tariffs.recovery_deductible_waived, tariffs.emergencies_exempt,
-        kept.village_table(model), tariffs.offsets_deductible)
+        tariffs.table_by_village, tariffs.offsets_deductible)
     if kept.log_cost:
         np.log1p(x, out=x)
     quality, by_candidate = kept.quality(model)
@@ -73,10 +74,11 @@ class ChoiceInputs:
     """What the choice kernels read besides the patients, kept from one call to the next.
 
     The weights and the outside options' utilities (by severity and income group) are
-    fixed for a run. What depends only on the village and the candidate is looked up once
-    per village, so that the kernels read one short row per patient instead of scattered
-    [V, F] entries; these look-ups are rebuilt when what they are made of is replaced (a
-    lever switching) or, for perceived quality, changes (at the end of each day).
+    fixed for a run, and so are the candidates. What depends only on the village and the
+    candidate is looked up once per village, so that the kernels read one short row per
+    patient instead of scattered [V, F] entries; these look-ups are rebuilt when what they
+    are made of is replaced (a lever switching) or, for perceived quality, changes (at the
+    end of each day).
 
     Args:
         model: The model (its scenario's choice weights and care-seeking utilities).
@@ -99,15 +101,16 @@ class ChoiceInputs:
         self.no_outside = np.empty((n_sev, n_groups, 0))
         self._covered: tuple[tuple[object, ...], np.ndarray] | None = None
         self._quality: tuple[tuple[object, ...], tuple[np.ndarray, np.ndarray]] | None = None
-        self._village_table: tuple[object, np.ndarray] | None = None
-        self._flat: tuple[np.ndarray, np.ndarray] | None = None
+        # The candidates are fixed for a run: their places in a [V, F] table, [V, C].
+        self._safe = np.maximum(model.candidates, 0)
+        self._flat = (np.arange(model.county.n_villages)[:, None]
+                      * np.int64(model.county.n_facilities) + self._safe)
 
     def covered(self, model: TieredCareModel) -> np.ndarray:
         """Whether each village's contract covers each of its candidates [V, C]."""
-        made_of = (model.candidates, model.family_doctors.contract_covers)
-        if not _same(self._covered, made_of):
-            villages = np.arange(model.county.n_villages)[:, None]
-            self._covered = made_of, made_of[1][villages, np.maximum(made_of[0], 0)]
+        parts = (model.family_doctors.contract_covers,)
+        if not made_of(self._covered, parts):
+            self._covered = parts, parts[0].ravel().take(self._flat)
         return self._covered[1]
 
     def quality(self, model: TieredCareModel) -> tuple[np.ndarray, np.ndarray]:
@@ -116,41 +119,17 @@ class ChoiceInputs:
         Without trust, the truth: [1, F].
         """
         perception = model.perception
-        made_of = (model.candidates, model.state.quality) if perception is None else \
-            (model.candidates, perception.values, perception.version)
-        if not _same(self._quality, made_of):
+        parts = (model.state.quality,) if perception is None else \
+            (perception.values, perception.version)
+        if not made_of(self._quality, parts):
             if perception is None:
                 quality = model.state.quality[None, :]
-                by_candidate = quality[0, np.maximum(model.candidates, 0)]
+                by_candidate = quality[0].take(self._safe)
             else:
                 quality = perception.values
-                by_candidate = quality.ravel().take(self._flat_candidates(model))
-            self._quality = made_of, (quality, by_candidate)
+                by_candidate = quality.ravel().take(self._flat)
+            self._quality = parts, (quality, by_candidate)
         return self._quality[1]
-
-    def _flat_candidates(self, model: TieredCareModel) -> np.ndarray:
-        """Flat positions of each village's candidates in a [V, F] table [V, C]."""
-        if self._flat is None or self._flat[0] is not model.candidates:
-            n_fac = np.int64(model.county.n_facilities)
-            flat = np.arange(model.county.n_villages)[:, None] * n_fac + \
-                np.maximum(model.candidates, 0)
-            self._flat = model.candidates, flat
-        return self._flat[1]
-
-    def village_table(self, model: TieredCareModel) -> np.ndarray:
-        """Tariff table of each village (all 0 with one table)."""
-        tariffs = model.tariffs
-        if self._village_table is None or self._village_table[0] is not tariffs:
-            table = tariffs.village_table if tariffs.village_table is not None else \
-                np.zeros(model.county.n_villages, dtype=np.int64)
-            self._village_table = tariffs, table
-        return self._village_table[1]
-
-
-def _same(kept: tuple[tuple[object, ...], object] | None, made_of: tuple[object, ...]) -> bool:
-    """Whether ``kept`` was made of these very objects (numbers: of equal ones)."""
-    return kept is not None and all(
-        a is b or (isinstance(a, int) and a == b) for a, b in zip(kept[0], made_of, strict=True))
 
 
 @njit

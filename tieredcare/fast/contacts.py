@@ -41,7 +41,7 @@ def charge(model: TieredCareModel, rows: np.ndarray, fac: np.ndarray
         pop.fund_paid, model.county.tier, model.state.outpatient_wait_hours,
         model.family_doctors.contract_covers, model.emergency_line,
         tariffs.cost, tariffs.fund, tariffs.deductible, tariffs.ratio, tariffs.contact_cap,
-        model.choice_inputs.village_table(model), tariffs.rows_per_table, tariffs.annual_cap,
+        tariffs.table_by_village, tariffs.rows_per_table, tariffs.annual_cap,
         tariffs.inpatient_deductible, tariffs.cumulative_deductible,
         tariffs.recovery_deductible_waived, tariffs.emergencies_exempt,
         tariffs.offsets_deductible, r, tuple(getattr(c, name) for name in EVENTS),

@@ -17,30 +17,13 @@ _S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(
 
 
 @njit
-def uniform(x, key):  # pragma: no cover - compiled
-    """Uniform numbers in [0, 1) from salted keys ``x`` [n] (uint64) and the stream's key.
-
-    As :meth:`~tieredcare.streams.RandomStreams.uniform`: ``key`` is xor-ed in, the
-    splitmix64 finaliser mixes, and the top 53 bits make the number.
-    """
-    out = np.empty(x.size)
-    for i in range(x.size):
-        z = (x[i] ^ key) + GOLDEN
-        z ^= z >> _S30
-        z *= M1
-        z ^= z >> _S27
-        z *= M2
-        z ^= z >> _S31
-        out[i] = np.float64(z >> _S11) * (1.0 / 2**53)
-    return out
-
-
-@njit
 def uniform_of_keys(keys, salt, key, grid):  # pragma: no cover - compiled
-    """:func:`uniform` of ``keys`` [n] (int64) · M2 + ``salt`` (uint64), salted here.
+    """Uniform numbers in [0, 1) from ``keys`` [n] (int64), ``salt`` (uint64), the stream's key.
 
-    ``salt`` holds one number per key [n], one for all [1], or with ``grid`` one per row
-    of the result [k] (the numpy path's broadcast of a [k, 1] salt): [k, n].
+    As :meth:`~tieredcare.streams.RandomStreams.uniform`: each key times M2 plus its salt,
+    ``key`` xor-ed in, the splitmix64 finaliser, the top 53 bits. ``salt`` holds one
+    number per key [n], one for all [1], or with ``grid`` one per row of the result [k]
+    (the numpy path's broadcast of a [k, 1] salt): [k, n].
     """
     n_rows = salt.size if grid else 1
     out = np.empty((n_rows, keys.size))
@@ -60,6 +43,5 @@ def uniform_of_keys(keys, salt, key, grid):  # pragma: no cover - compiled
 
 def warm_up() -> None:
     """Compile the kernel, or load it from numba's cache, before the first day."""
-    uniform(np.zeros(1, dtype=np.uint64), np.uint64(0))
     uniform_of_keys(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.uint64), np.uint64(0),
                     False)

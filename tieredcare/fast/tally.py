@@ -38,7 +38,8 @@ def add(groups: GroupCounters, rows: np.ndarray, person: np.ndarray, home: np.nd
     place = (groups.village_place, groups.n_places)
     if counts:
         # A tuple of the masks costs less to hand over than one stacked array.
-        every = np.ones(rows.size, dtype=bool)
+        every = np.ones(rows.size, dtype=bool) if any(m is None for m in counts.values()) \
+            else None
         masks = tuple(every if mask is None else np.ascontiguousarray(mask, dtype=bool)
                       for mask in counts.values())
         counted = count(groups._counts, groups._counts_severity, rows, person, home,
